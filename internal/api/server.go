@@ -1,0 +1,197 @@
+// Package api serves the KAMONOHASHI v2 REST API: routing, authentication
+// and menu permissions, error bodies, paging, metrics and the OpenAPI
+// document. Handlers are thin: decode, call the domain, encode.
+package api
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/kamonohashi-go/kamonohashi/internal/apperr"
+	"github.com/kamonohashi-go/kamonohashi/internal/auth"
+	"github.com/kamonohashi-go/kamonohashi/internal/identity"
+)
+
+// Server holds the API's dependencies.
+type Server struct {
+	id      *identity.Service
+	log     *slog.Logger
+	version string
+	ready   atomic.Bool
+	routes  []*Route
+	metrics *metrics
+}
+
+// New builds the API server. It answers 503 until SetReady(true).
+func New(id *identity.Service, log *slog.Logger, version string) *Server {
+	s := &Server{id: id, log: log, version: version}
+	s.routes = s.allRoutes()
+	s.metrics = newMetrics()
+	return s
+}
+
+// SetReady marks the server ready (or not) to serve API calls.
+func (s *Server) SetReady(ok bool) { s.ready.Store(ok) }
+
+// Routes returns the route table (for the OpenAPI document and tests).
+func (s *Server) Routes() []*Route { return s.routes }
+
+func (s *Server) allRoutes() []*Route {
+	var rs []*Route
+	for _, group := range [][]*Route{
+		s.accountRoutes(), s.tenantRoutes(), s.userRoutes(), s.roleRoutes(), s.menuRoutes(), s.versionRoutes(),
+	} {
+		rs = append(rs, group...)
+	}
+	return rs
+}
+
+// Handler returns the HTTP handler of the whole server.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range s.routes {
+		h := s.wrap(rt)
+		mux.Handle(rt.Pattern(), h)
+		// The original served every endpoint under /api/v1 too; old clients keep working.
+		mux.Handle(rt.Method+" "+strings.Replace(rt.Path, "/api/v2/", "/api/v1/", 1), h)
+	}
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /api/openapi.json", openAPIHandler(s.routes, s.version, s.log))
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, s.log, apperr.NotFound("no API endpoint %s %s", r.Method, r.URL.Path).
+			WithDetail("see /api/openapi.json for the endpoints this server offers"))
+	})
+	mux.HandleFunc("GET /{$}", s.home)
+	return s.recoverer(securityHeaders(mux))
+}
+
+func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+	if !s.ready.Load() {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "starting"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": s.version})
+}
+
+// wrap adds readiness, authentication, the menu check and metrics to a route.
+func (s *Server) wrap(rt *Route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		defer func() { s.metrics.observe(rt, rec.status, time.Since(start)) }()
+		if !s.ready.Load() {
+			w.Header().Set("Retry-After", "1")
+			writeError(rec, r, s.log, &apperr.Error{Kind: apperr.KindUnavailable, Title: "the server is starting"})
+			return
+		}
+		if !rt.Public {
+			p, err := s.authenticate(r)
+			if err != nil {
+				writeError(rec, r, s.log, err)
+				return
+			}
+			if err := p.RequireAny(rt.Menus...); err != nil {
+				writeError(rec, r, s.log, err)
+				return
+			}
+			r = r.WithContext(auth.WithPrincipal(r.Context(), p))
+		}
+		if err := rt.handle(rec, r); err != nil {
+			writeError(rec, r, s.log, err)
+		}
+	})
+}
+
+func (s *Server) authenticate(r *http.Request) (*auth.Principal, error) {
+	h := r.Header.Get("Authorization")
+	token, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || strings.TrimSpace(token) == "" {
+		return nil, apperr.Unauthorized("The access code is required.").
+			WithDetail("send Authorization: Bearer <token> from POST /api/v2/account/login")
+	}
+	return s.id.Authenticate(r.Context(), strings.TrimSpace(token))
+}
+
+// clientAddr is the peer address used for login rate limiting. Forwarded
+// headers are not trusted: any client could set them.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Frame-Options", "DENY")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Referrer-Policy", "same-origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// recoverer turns a panic in a handler into a logged 500 instead of a
+// dropped connection.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic in handler", "path", r.URL.Path, "panic", v)
+				writeError(w, r, s.log, fmt.Errorf("panic: %v", v))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+type metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{reg: prometheus.NewRegistry()}
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "kamonohashi_http_requests_total", Help: "API requests by route and status.",
+	}, []string{"method", "route", "status"})
+	m.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "kamonohashi_http_request_duration_seconds", Help: "API request latency by route.",
+		Buckets: prometheus.DefBuckets,
+	}, []string{"method", "route"})
+	m.reg.MustRegister(m.requests, m.duration,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *metrics) observe(rt *Route, status int, d time.Duration) {
+	m.requests.WithLabelValues(rt.Method, rt.Path, strconv.Itoa(status)).Inc()
+	m.duration.WithLabelValues(rt.Method, rt.Path).Observe(d.Seconds())
+}

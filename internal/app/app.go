@@ -1,0 +1,149 @@
+// Package app wires the server from its configuration: database, migrations,
+// first-start seeding, domain services and the HTTP handler. The binary and
+// the integration tests build the server through it, so both run the same code.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/kamonohashi-go/kamonohashi/internal/api"
+	"github.com/kamonohashi-go/kamonohashi/internal/config"
+	"github.com/kamonohashi-go/kamonohashi/internal/identity"
+	"github.com/kamonohashi-go/kamonohashi/internal/secret"
+	"github.com/kamonohashi-go/kamonohashi/internal/store"
+	"github.com/kamonohashi-go/kamonohashi/internal/version"
+)
+
+// App is a configured server.
+type App struct {
+	Config   config.Config
+	DB       *store.DB
+	Identity *identity.Service
+	API      *api.Server
+	log      *slog.Logger
+}
+
+// Option adjusts how the app is built (tests inject a clock or a database).
+type Option func(*options)
+
+type options struct {
+	db  *store.DB
+	now func() time.Time
+}
+
+// WithDB uses an already opened database instead of the configured one.
+func WithDB(db *store.DB) Option { return func(o *options) { o.db = db } }
+
+// WithClock sets the time source.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// New opens the database, applies migrations and builds the services. The
+// first admin is created with cfg.AdminPassword, or a random password that is
+// logged once.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (*App, error) {
+	o := options{now: time.Now}
+	for _, f := range opts {
+		f(&o)
+	}
+	db := o.db
+	if db == nil {
+		var err error
+		if db, err = store.Open(ctx, cfg.DatabaseURL, cfg.DataDir); err != nil {
+			return nil, err
+		}
+	}
+	if err := db.Migrate(ctx, log); err != nil {
+		return nil, err
+	}
+	key, err := secret.LoadKey(cfg.SecretKey, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	box, err := secret.NewBox(key)
+	if err != nil {
+		return nil, err
+	}
+	id, err := identity.New(ctx, db, identity.WithClock(o.now), identity.WithLogger(log), identity.WithSecrets(box),
+		identity.WithTokenLifetime(cfg.TokenLifetime), identity.WithLoginLimit(cfg.LoginMaxFails, cfg.LoginLockout))
+	if err != nil {
+		return nil, err
+	}
+	generated, err := id.Bootstrap(ctx, cfg.AdminPassword)
+	if err != nil {
+		return nil, err
+	}
+	if generated != "" {
+		// Printed once, on the first start only; set KAMONOHASHI_ADMIN_PASSWORD to choose it.
+		log.Warn("generated the admin password; change it after logging in", "user", identity.AdminName, "password", generated)
+	}
+	srv := api.New(id, log, version.Version)
+	srv.SetReady(true)
+	return &App{Config: cfg, DB: db, Identity: id, API: srv, log: log}, nil
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.DB.Close() }
+
+// Serve listens on cfg.Addr until ctx is cancelled, then shuts down
+// gracefully, waiting up to cfg.ShutdownTimeout for requests in flight.
+// ready, when not nil, receives the bound address once listening.
+func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(addr string)) error {
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	start := time.Now()
+	// Listen first so that /healthz answers "starting" during migrations.
+	starting := api.New(nil, log, version.Version)
+	handler := &swapHandler{}
+	handler.set(starting.Handler())
+	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "version", version.Version)
+
+	a, err := New(ctx, cfg, log)
+	if err != nil {
+		_ = hs.Close()
+		return err
+	}
+	defer a.Close()
+	handler.set(a.API.Handler())
+	log.Info("ready", "addr", "http://"+ln.Addr().String(), "startup", time.Since(start).Round(time.Millisecond),
+		"database", string(a.DB.Dialect), "data_dir", cfg.DataDir)
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// NewLogger builds the slog logger the configuration asks for.
+func NewLogger(cfg config.Config) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	hopts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, hopts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, hopts))
+}

@@ -1,0 +1,194 @@
+// Package config loads the server configuration from defaults, an optional
+// YAML file, the environment and flags, in that order of precedence.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+	"gopkg.in/yaml.v3"
+)
+
+// Config is everything `kamonohashi server` can be told. Each field has a
+// YAML key, an environment variable (KAMONOHASHI_ + upper-cased key) and a
+// flag (--key with dashes); the README lists them from Fields().
+type Config struct {
+	Addr            string        `yaml:"addr" env:"KAMONOHASHI_ADDR" flag:"addr" help:"address the HTTP server listens on"`
+	DataDir         string        `yaml:"data-dir" env:"KAMONOHASHI_DATA_DIR" flag:"data-dir" help:"directory for the SQLite file, the storage directory and runner state"`
+	DatabaseURL     string        `yaml:"database-url" env:"KAMONOHASHI_DATABASE_URL" flag:"database-url" help:"postgres://… URL; empty means SQLite in the data directory"`
+	AdminPassword   string        `yaml:"-" env:"KAMONOHASHI_ADMIN_PASSWORD" flag:"-" help:"password of the admin user created on first start (environment only); random and logged once when empty"`
+	SecretKey       string        `yaml:"-" env:"KAMONOHASHI_SECRET_KEY" flag:"-" help:"base64 32-byte key that encrypts stored credentials (environment only); default: secret.key in the data directory, created on first start"`
+	LogLevel        string        `yaml:"log-level" env:"KAMONOHASHI_LOG_LEVEL" flag:"log-level" help:"debug, info, warn or error"`
+	LogFormat       string        `yaml:"log-format" env:"KAMONOHASHI_LOG_FORMAT" flag:"log-format" help:"text or json"`
+	TokenLifetime   time.Duration `yaml:"token-lifetime" env:"KAMONOHASHI_TOKEN_LIFETIME" flag:"token-lifetime" help:"lifetime of a login token when the client asks for none"`
+	ShutdownTimeout time.Duration `yaml:"shutdown-timeout" env:"KAMONOHASHI_SHUTDOWN_TIMEOUT" flag:"shutdown-timeout" help:"how long a graceful shutdown waits for requests in flight"`
+	LoginMaxFails   int           `yaml:"login-max-failures" env:"KAMONOHASHI_LOGIN_MAX_FAILURES" flag:"login-max-failures" help:"failed logins per user and client address before further attempts are refused"`
+	LoginLockout    time.Duration `yaml:"login-lockout" env:"KAMONOHASHI_LOGIN_LOCKOUT" flag:"login-lockout" help:"window in which failed logins are counted, and how long a refusal lasts"`
+}
+
+// Default returns the embedded-defaults configuration.
+func Default() Config {
+	return Config{
+		Addr:            "127.0.0.1:8080",
+		DataDir:         defaultDataDir(),
+		LogLevel:        "info",
+		LogFormat:       "text",
+		TokenLifetime:   240 * time.Hour, // the original's 864000 s
+		ShutdownTimeout: 30 * time.Second,
+		LoginMaxFails:   10,
+		LoginLockout:    15 * time.Minute,
+	}
+}
+
+func defaultDataDir() string {
+	if d, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(d, ".kamonohashi")
+	}
+	return ".kamonohashi"
+}
+
+// Field describes one setting for flags and documentation.
+type Field struct {
+	YAML, Env, Flag, Help string
+	Default               string
+}
+
+// Fields lists the settings in declaration order.
+func Fields() []Field {
+	d := Default()
+	v := reflect.ValueOf(d)
+	t := v.Type()
+	out := make([]Field, 0, t.NumField())
+	for i := range t.NumField() {
+		f := t.Field(i)
+		out = append(out, Field{
+			YAML: f.Tag.Get("yaml"), Env: f.Tag.Get("env"), Flag: f.Tag.Get("flag"),
+			Help: f.Tag.Get("help"), Default: fmt.Sprint(v.Field(i).Interface()),
+		})
+	}
+	return out
+}
+
+// RegisterFlags adds one flag per setting to fs, with the defaults shown.
+func RegisterFlags(fs *pflag.FlagSet) {
+	fs.String("config", "", "YAML configuration file (env KAMONOHASHI_CONFIG)")
+	d := reflect.ValueOf(Default())
+	t := d.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name := f.Tag.Get("flag")
+		if name == "-" {
+			continue
+		}
+		help := f.Tag.Get("help") + " (env " + f.Tag.Get("env") + ")"
+		switch v := d.Field(i).Interface().(type) {
+		case string:
+			fs.String(name, v, help)
+		case int:
+			fs.Int(name, v, help)
+		case time.Duration:
+			fs.Duration(name, v, help)
+		}
+	}
+}
+
+// Load builds the configuration: defaults, then the YAML file named by
+// --config or KAMONOHASHI_CONFIG, then environment, then flags that were set.
+func Load(fs *pflag.FlagSet, getenv func(string) string) (Config, error) {
+	cfg := Default()
+	file := getenv("KAMONOHASHI_CONFIG")
+	if fs != nil {
+		if f := fs.Lookup("config"); f != nil && f.Changed {
+			file = f.Value.String()
+		}
+	}
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return cfg, fmt.Errorf("read config file: %w", err)
+		}
+		dec := yaml.NewDecoder(strings.NewReader(string(b)))
+		dec.KnownFields(true)
+		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+			return cfg, fmt.Errorf("config file %s: %w", file, err)
+		}
+	}
+	v := reflect.ValueOf(&cfg).Elem()
+	t := v.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		raw, set := getenv(f.Tag.Get("env")), false
+		if raw != "" {
+			set = true
+		}
+		if fs != nil {
+			if fl := fs.Lookup(f.Tag.Get("flag")); fl != nil && fl.Changed {
+				raw, set = fl.Value.String(), true
+			}
+		}
+		if !set {
+			continue
+		}
+		if err := setField(v.Field(i), raw); err != nil {
+			return cfg, fmt.Errorf("setting %s: %w", f.Tag.Get("flag"), err)
+		}
+	}
+	return cfg, cfg.Validate()
+}
+
+func setField(v reflect.Value, raw string) error {
+	switch v.Interface().(type) {
+	case string:
+		v.SetString(raw)
+	case int:
+		n, err := strconv.Atoi(raw)
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", raw)
+		}
+		v.SetInt(int64(n))
+	case time.Duration:
+		d, err := time.ParseDuration(raw)
+		if err != nil {
+			return fmt.Errorf("%q is not a duration such as 30s or 240h", raw)
+		}
+		v.SetInt(int64(d))
+	}
+	return nil
+}
+
+// Validate reports the first setting that cannot work.
+func (c Config) Validate() error {
+	switch {
+	case c.Addr == "":
+		return errors.New("addr must not be empty")
+	case c.DataDir == "":
+		return errors.New("data-dir must not be empty")
+	case c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://"):
+		return errors.New("database-url must start with postgres:// (leave it empty for SQLite)")
+	case c.TokenLifetime <= 0:
+		return errors.New("token-lifetime must be positive")
+	case c.LoginMaxFails < 1:
+		return errors.New("login-max-failures must be at least 1")
+	case c.LoginLockout <= 0:
+		return errors.New("login-lockout must be positive")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("log-level %q: use debug, info, warn or error", c.LogLevel)
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return fmt.Errorf("log-format %q: use text or json", c.LogFormat)
+	}
+	return nil
+}

@@ -1,0 +1,209 @@
+// Package identity is the identity and tenancy domain: login and tokens,
+// the caller's account, tenants, users, roles and the role × menu matrix.
+package identity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/kamonohashi-go/kamonohashi/internal/apperr"
+	"github.com/kamonohashi-go/kamonohashi/internal/auth"
+	"github.com/kamonohashi-go/kamonohashi/internal/secret"
+	"github.com/kamonohashi-go/kamonohashi/internal/store"
+)
+
+// AdminName is the seeded administrator, which cannot be deleted.
+const AdminName = "admin"
+
+// SandboxName is the seeded tenant, which cannot be deleted.
+const SandboxName = "sandbox"
+
+// Service implements the identity domain on the store.
+type Service struct {
+	db            *store.DB
+	tokens        *auth.Tokens
+	limiter       *auth.LoginLimiter
+	loginMax      int
+	loginWindow   time.Duration
+	now           func() time.Time
+	log           *slog.Logger
+	tokenLifetime time.Duration
+	http          *http.Client
+	secrets       *secret.Box
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithClock sets the time source (tests use a fake one).
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// WithLogger sets the logger.
+func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
+
+// WithTokenLifetime sets the lifetime of tokens when the client asks for none.
+func WithTokenLifetime(d time.Duration) Option { return func(s *Service) { s.tokenLifetime = d } }
+
+// WithLoginLimit sets how many failed logins per user and address are
+// allowed within window.
+func WithLoginLimit(max int, window time.Duration) Option {
+	return func(s *Service) { s.loginMax, s.loginWindow = max, window }
+}
+
+// WithSecrets sets the box that encrypts stored credentials.
+func WithSecrets(b *secret.Box) Option { return func(s *Service) { s.secrets = b } }
+
+// WithHTTPClient sets the client used for outgoing webhooks.
+func WithHTTPClient(c *http.Client) Option { return func(s *Service) { s.http = c } }
+
+// New returns the identity service; it reads (or creates) the token secret.
+func New(ctx context.Context, db *store.DB, opts ...Option) (*Service, error) {
+	s := &Service{db: db, now: time.Now, log: slog.Default(), tokenLifetime: 240 * time.Hour,
+		loginMax: 10, loginWindow: 15 * time.Minute, http: &http.Client{Timeout: 10 * time.Second}}
+	for _, o := range opts {
+		o(s)
+	}
+	s.limiter = auth.NewLoginLimiter(s.loginMax, s.loginWindow, s.now)
+	if s.secrets == nil {
+		return nil, errors.New("identity: WithSecrets is required")
+	}
+	secret, err := db.JWTSecret(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.tokens = auth.NewTokens(secret, s.now)
+	return s, nil
+}
+
+// Bootstrap creates the admin user on first start: with password when set,
+// otherwise with a random one that it returns so the caller can print it once.
+func (s *Service) Bootstrap(ctx context.Context, password string) (generated string, err error) {
+	n, err := s.db.Q().CountUsers(ctx)
+	if err != nil || n > 0 {
+		return "", err
+	}
+	if password == "" {
+		if password, err = auth.RandomPassword(); err != nil {
+			return "", err
+		}
+		generated = password
+	} else if err := auth.CheckPassword(password); err != nil {
+		return "", fmt.Errorf("KAMONOHASHI_ADMIN_PASSWORD: %w", err)
+	}
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		return "", err
+	}
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		q := tx.Q()
+		sandbox, err := q.TenantByName(ctx, SandboxName)
+		if err != nil {
+			return fmt.Errorf("seed tenant %s: %w", SandboxName, err)
+		}
+		roles, err := q.ListRoles(ctx)
+		if err != nil {
+			return err
+		}
+		byName := map[string]int64{}
+		for _, r := range roles {
+			byName[r.Name] = r.ID
+		}
+		id, err := q.InsertUser(ctx, store.User{Name: AdminName, DisplayName: AdminName,
+			DefaultTenantID: store.NullInt(sandbox.ID), ServiceType: store.UserServiceLocal, PasswordHash: hash}, "system", s.now())
+		if err != nil {
+			return err
+		}
+		if err := q.AddMembership(ctx, id, sandbox.ID); err != nil {
+			return err
+		}
+		if err := q.SetUserRoles(ctx, id, 0, []int64{byName["admins"]}); err != nil {
+			return err
+		}
+		return q.SetUserRoles(ctx, id, sandbox.ID, []int64{byName["researchers"], byName["managers"]})
+	})
+	if store.IsUnique(err) {
+		return "", nil // another replica seeded it first
+	}
+	if err != nil {
+		return "", fmt.Errorf("create admin user: %w", err)
+	}
+	s.log.Info("created the admin user", "user", AdminName, "tenant", SandboxName)
+	return generated, nil
+}
+
+// Authenticate turns a bearer token into the request's principal, checking
+// against the database that the user still exists, the token was not revoked
+// by a password change and the user still belongs to the token's tenant.
+func (s *Service) Authenticate(ctx context.Context, token string) (*auth.Principal, error) {
+	v, err := s.tokens.Verify(token)
+	if err != nil {
+		return nil, err
+	}
+	q := s.db.Q()
+	u, err := q.UserByID(ctx, v.UserID)
+	if errors.Is(err, store.ErrNoRows) || (err == nil && (u.Name != v.UserName || u.TokenGeneration != v.Generation)) {
+		return nil, auth.ErrBadToken
+	}
+	if err != nil {
+		return nil, err
+	}
+	tenant, err := q.TenantByID(ctx, v.TenantID)
+	if errors.Is(err, store.ErrNoRows) {
+		return nil, auth.ErrBadToken.WithDetail("the token's tenant no longer exists; log in again")
+	}
+	if err != nil {
+		return nil, err
+	}
+	member, err := q.IsMember(ctx, u.ID, tenant.ID)
+	if err != nil {
+		return nil, err
+	}
+	if !member {
+		return nil, auth.ErrBadToken.WithDetail("you no longer belong to tenant %s; log in again", tenant.Name)
+	}
+	return s.principal(ctx, u, tenant)
+}
+
+func (s *Service) principal(ctx context.Context, u store.User, t store.Tenant) (*auth.Principal, error) {
+	q := s.db.Q()
+	roles, err := q.UserRoles(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	p := &auth.Principal{UserID: u.ID, UserName: u.Name, TenantID: t.ID, TenantName: t.Name, Menus: map[string]bool{}}
+	for _, r := range roles {
+		switch {
+		case !r.InTenant.Valid && r.IsSystemRole:
+			p.SystemRoleIDs = append(p.SystemRoleIDs, r.ID)
+		case r.InTenant.Valid && r.InTenant.Int64 == t.ID && !r.IsSystemRole:
+			p.TenantRoleIDs = append(p.TenantRoleIDs, r.ID)
+		}
+	}
+	for _, grant := range []struct {
+		roles []int64
+		kind  auth.MenuType
+	}{{p.SystemRoleIDs, auth.MenuSystem}, {p.TenantRoleIDs, auth.MenuTenant}} {
+		codes, err := q.MenusOfRoles(ctx, grant.roles)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range codes {
+			if m, ok := auth.MenuByCode(c); ok && m.Type == grant.kind {
+				p.Menus[c] = true
+			}
+		}
+	}
+	return p, nil
+}
+
+// notFound turns store.ErrNoRows into a 404 naming the resource.
+func notFound(err error, what string, id any) error {
+	if errors.Is(err, store.ErrNoRows) {
+		return apperr.NotFound("%s %v is not found", what, id)
+	}
+	return err
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every test: lint, unit tests, and integration/e2e tests on SQLite and
+# on a real PostgreSQL that this script installs (Debian package) and starts
+# on loopback. Idempotent; safe to run on a fresh machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+command -v go >/dev/null || export PATH="/usr/local/go/bin:$PATH"
+
+echo "== lint" >&2
+make --no-print-directory lint
+
+echo "== build" >&2
+make --no-print-directory build
+
+echo "== postgres" >&2
+pg_url=$(scripts/test-postgres.sh start)
+trap 'scripts/test-postgres.sh stop >/dev/null 2>&1 || true' EXIT
+
+echo "== go test (sqlite and postgres)" >&2
+export KQI_TEST_POSTGRES_URL="$pg_url" KQI_TEST_REQUIRE_POSTGRES=1 KQI_BIN="$PWD/bin/kamonohashi"
+go test -count=1 -timeout 20m ./...
