@@ -21,7 +21,7 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json") && mt != "text/json") {
-			return apperr.Invalid("Content-Type %q is not supported", ct).WithDetail("send application/json")
+			return apperr.UnsupportedMedia("Content-Type %q is not supported", ct).WithDetail("send application/json")
 		}
 	}
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSONBody))

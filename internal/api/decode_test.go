@@ -20,6 +20,7 @@ func TestDecodeJSON(t *testing.T) {
 	for name, tc := range map[string]struct {
 		body, contentType string
 		wantTitle         string // "" = success
+		wantKind          apperr.Kind
 		wantTooLarge      bool
 	}{
 		"valid body":                 {body: `{"name":"a","count":1}`, contentType: "application/json"},
@@ -31,7 +32,7 @@ func TestDecodeJSON(t *testing.T) {
 		"unknown field":              {body: `{"nmae":"a"}`, wantTitle: `unknown field "nmae"`},
 		"wrong type":                 {body: `{"count":"many"}`, wantTitle: "count must be int"},
 		"trailing data":              {body: `{"name":"a"} {}`, wantTitle: "request body has data after the JSON value"},
-		"form content type":          {body: `{}`, contentType: "application/x-www-form-urlencoded", wantTitle: `Content-Type "application/x-www-form-urlencoded" is not supported`},
+		"form content type":          {body: `{}`, contentType: "application/x-www-form-urlencoded", wantTitle: `Content-Type "application/x-www-form-urlencoded" is not supported`, wantKind: apperr.KindUnsupportedMedia},
 		"oversize body":              {body: `{"name":"` + strings.Repeat("x", maxJSONBody) + `"}`, wantTooLarge: true},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -54,8 +55,11 @@ func TestDecodeJSON(t *testing.T) {
 				}
 				return
 			}
+			if tc.wantKind == 0 {
+				tc.wantKind = apperr.KindInvalid
+			}
 			e, ok := apperr.As(err)
-			if !ok || e.Kind != apperr.KindInvalid || e.Title != tc.wantTitle {
+			if !ok || e.Kind != tc.wantKind || e.Title != tc.wantTitle {
 				t.Fatalf("error = %v, want invalid %q", err, tc.wantTitle)
 			}
 		})

@@ -19,13 +19,14 @@ type ErrorBody struct {
 }
 
 var kindStatus = map[apperr.Kind]int{
-	apperr.KindInvalid:      http.StatusBadRequest,
-	apperr.KindUnauthorized: http.StatusUnauthorized,
-	apperr.KindForbidden:    http.StatusForbidden,
-	apperr.KindNotFound:     http.StatusNotFound,
-	apperr.KindConflict:     http.StatusConflict,
-	apperr.KindTooMany:      http.StatusTooManyRequests,
-	apperr.KindUnavailable:  http.StatusServiceUnavailable,
+	apperr.KindInvalid:          http.StatusBadRequest,
+	apperr.KindUnauthorized:     http.StatusUnauthorized,
+	apperr.KindForbidden:        http.StatusForbidden,
+	apperr.KindNotFound:         http.StatusNotFound,
+	apperr.KindConflict:         http.StatusConflict,
+	apperr.KindTooMany:          http.StatusTooManyRequests,
+	apperr.KindUnavailable:      http.StatusServiceUnavailable,
+	apperr.KindUnsupportedMedia: http.StatusUnsupportedMediaType,
 }
 
 // statusType names the status's RFC 9110 section, as ASP.NET did for the original.

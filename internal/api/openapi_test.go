@@ -144,7 +144,7 @@ func wantStatuses(rt *Route) []string {
 		codes = append(codes, "403")
 	}
 	if rt.In != nil {
-		codes = append(codes, "413")
+		codes = append(codes, "413", "415")
 	}
 	if rt.Path == loginPath {
 		codes = append(codes, "429")

@@ -35,10 +35,11 @@ func page[T any](w http.ResponseWriter, r *http.Request, items []T) ([]T, error)
 	if withTotal {
 		w.Header().Set("X-Total-Count", strconv.Itoa(len(items)))
 	}
-	start := (p - 1) * per
-	if start >= len(items) {
+	// Compare in pages, not items: (p-1)*per can overflow for a huge page.
+	if p-1 >= (len(items)+per-1)/per {
 		return []T{}, nil
 	}
+	start := (p - 1) * per
 	return items[start:min(start+per, len(items))], nil
 }
 

@@ -20,12 +20,12 @@ type Route struct {
 	Public bool // no token needed
 	// RateLimited: the route may answer 429 with Retry-After.
 	RateLimited bool
-	Status int  // success status
-	In     reflect.Type
-	Out    reflect.Type
-	Query  []Param
-	Header []Param // response headers
-	handle func(w http.ResponseWriter, r *http.Request) error
+	Status      int // success status
+	In          reflect.Type
+	Out         reflect.Type
+	Query       []Param
+	Header      []Param // response headers
+	handle      func(w http.ResponseWriter, r *http.Request) error
 }
 
 // Param documents a query parameter or response header.

@@ -89,7 +89,11 @@ func (s *Server) wrap(rt *Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		defer func() { s.metrics.observe(rt, rec.status, time.Since(start)) }()
+		defer func() {
+			d := time.Since(start)
+			s.metrics.observe(rt, rec.status, d)
+			s.log.Debug("request", "method", r.Method, "route", rt.Path, "status", rec.status, "duration", d, "client", clientAddr(r))
+		}()
 		if !s.ready.Load() {
 			w.Header().Set("Retry-After", "1")
 			writeError(rec, r, s.log, &apperr.Error{Kind: apperr.KindUnavailable, Title: "the server is starting"})
@@ -114,9 +118,10 @@ func (s *Server) wrap(rt *Route) http.Handler {
 }
 
 func (s *Server) authenticate(r *http.Request) (*auth.Principal, error) {
+	// The scheme name is case-insensitive (RFC 9110 §11.1).
 	h := r.Header.Get("Authorization")
-	token, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok || strings.TrimSpace(token) == "" {
+	scheme, token, _ := strings.Cut(h, " ")
+	if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 		return nil, apperr.Unauthorized("The access code is required.").
 			WithDetail("send Authorization: Bearer <token> from POST /api/v2/account/login")
 	}

@@ -19,6 +19,7 @@ const (
 	KindConflict
 	KindTooMany
 	KindUnavailable
+	KindUnsupportedMedia
 )
 
 // Sentinels to test with errors.Is.
@@ -79,6 +80,11 @@ func Invalid(format string, args ...any) *Error { return newf(KindInvalid, forma
 
 // NotFound reports a missing resource (404).
 func NotFound(format string, args ...any) *Error { return newf(KindNotFound, format, args...) }
+
+// UnsupportedMedia reports a request body in a format the API does not take (415).
+func UnsupportedMedia(format string, args ...any) *Error {
+	return newf(KindUnsupportedMedia, format, args...)
+}
 
 // Conflict reports a state conflict such as a duplicate name (409).
 func Conflict(format string, args ...any) *Error { return newf(KindConflict, format, args...) }

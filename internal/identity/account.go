@@ -98,12 +98,12 @@ func (s *Service) lifetime(expiresIn *int64) (time.Duration, error) {
 	if expiresIn == nil || *expiresIn == 0 {
 		return s.tokenLifetime, nil
 	}
-	d := time.Duration(*expiresIn) * time.Second
-	if *expiresIn < 0 || d > auth.MaxTokenLifetime {
+	maxSecs := int64(auth.MaxTokenLifetime / time.Second)
+	if *expiresIn < 0 || *expiresIn > maxSecs { // checked before multiplying: it could overflow
 		return 0, apperr.Invalid("expiresIn %d is out of range", *expiresIn).
-			WithDetail("give seconds between 1 and %d (3650 days)", int64(auth.MaxTokenLifetime/time.Second))
+			WithDetail("give seconds between 1 and %d (3650 days)", maxSecs)
 	}
-	return d, nil
+	return time.Duration(*expiresIn) * time.Second, nil
 }
 
 func (s *Service) issue(u store.User, t store.Tenant, lifetime time.Duration) (LoginOutput, error) {

@@ -1,0 +1,88 @@
+package api_test
+
+import (
+	"net/http"
+	"testing"
+	"time"
+)
+
+// TestLoginRateLimit: after LoginMaxFails wrong passwords for a user from one
+// address, even the right password gets 429 with Retry-After until the
+// lockout has passed on the server's clock; other users are not affected.
+func TestLoginRateLimit(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		admin := e.admin(t)
+		e.createUser(t, admin, makeUser("bob").in(sandboxID, roleUsers))
+		try := func(t *testing.T, user, pw string) *resp {
+			t.Helper()
+			return e.anon().Do(t, "POST", "/api/v2/account/login", loginIn{UserName: user, Password: pw})
+		}
+
+		for i := range loginMaxFails {
+			p := try(t, adminName, "wrong-password").wantProblem(t, http.StatusBadRequest)
+			if p.Title != "User name or password is incorrect." {
+				t.Errorf("failure %d: title %q", i+1, p.Title)
+			}
+		}
+
+		locked := try(t, adminName, adminPassword)
+		locked.wantProblem(t, http.StatusTooManyRequests)
+		if got, want := locked.Header.Get("Retry-After"), "900"; got != want {
+			t.Errorf("Retry-After = %q, want %q (the whole lockout, the clock has not moved)", got, want)
+		}
+		// The user name is matched as the login matches it.
+		try(t, " ADMIN ", adminPassword).wantProblem(t, http.StatusTooManyRequests)
+		// Another user from the same address is not locked out.
+		try(t, "bob", passwordOf("bob")).want(t, http.StatusOK)
+		// Tokens issued before keep working.
+		admin.Do(t, "GET", "/api/v2/account", nil).want(t, http.StatusOK)
+
+		e.clock.Advance(loginLockout - time.Minute)
+		locked = try(t, adminName, adminPassword)
+		locked.wantProblem(t, http.StatusTooManyRequests)
+		if got, want := locked.Header.Get("Retry-After"), "60"; got != want {
+			t.Errorf("a minute before the end: Retry-After = %q, want %q", got, want)
+		}
+
+		e.clock.Advance(time.Minute)
+		try(t, adminName, adminPassword).want(t, http.StatusOK)
+
+		// Success forgets the failures: one more wrong password is a plain 400.
+		try(t, adminName, "wrong-password").wantProblem(t, http.StatusBadRequest)
+		try(t, adminName, adminPassword).want(t, http.StatusOK)
+	})
+}
+
+// TestLoginRefusals: bad credentials never say whether the user exists.
+func TestLoginRefusals(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		admin := e.admin(t)
+		teamA := e.createTenant(t, admin, makeTenant("team-a"))
+		cases := map[string]struct {
+			in         loginIn
+			wantStatus int
+			wantTitle  string
+		}{
+			"a wrong password": {
+				in: loginIn{UserName: adminName, Password: "wrong-password"}, wantStatus: http.StatusBadRequest,
+				wantTitle: "User name or password is incorrect."},
+			"an unknown user reads the same": {
+				in: loginIn{UserName: "nobody", Password: "wrong-password"}, wantStatus: http.StatusBadRequest,
+				wantTitle: "User name or password is incorrect."},
+			"no password": {
+				in: loginIn{UserName: adminName}, wantStatus: http.StatusBadRequest},
+			"no user name": {
+				in: loginIn{Password: adminPassword}, wantStatus: http.StatusBadRequest},
+			"a tenant the user does not belong to": {
+				in: loginIn{UserName: adminName, Password: adminPassword, TenantID: &teamA.ID}, wantStatus: http.StatusBadRequest},
+		}
+		for name, tc := range cases {
+			t.Run(name, func(t *testing.T) {
+				p := e.anon().Do(t, "POST", "/api/v2/account/login", tc.in).wantProblem(t, tc.wantStatus)
+				if tc.wantTitle != "" && p.Title != tc.wantTitle {
+					t.Errorf("title %q, want %q", p.Title, tc.wantTitle)
+				}
+			})
+		}
+	})
+}

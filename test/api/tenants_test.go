@@ -1,0 +1,94 @@
+package api_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestDeleteTenant: deleting a tenant takes its memberships and custom roles
+// with it; its users fall back to another tenant, or to none.
+func TestDeleteTenant(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		admin := e.admin(t)
+		teamB := e.createTenant(t, admin, makeTenant("team-b"))
+		e.createUser(t, admin, makeUser("bob").defaultIn(teamB.ID, roleManagers).in(sandboxID, roleUsers))
+		e.createUser(t, admin, makeUser("carol").defaultIn(teamB.ID, roleUsers))
+		bob := e.login(t, "bob", passwordOf("bob"))
+		bRole := e.createRole(t, admin, makeRole("b-only", "B only", 1).ofTenant(teamB.ID))
+
+		var out struct {
+			ContainerWarnMsg *string `json:"containerWarnMsg"`
+		}
+		admin.Do(t, "DELETE", fmt.Sprintf("/api/v2/admin/tenants/%d", teamB.ID), nil).want(t, http.StatusOK).decode(t, &out)
+		if out.ContainerWarnMsg != nil {
+			t.Errorf("containerWarnMsg = %q, want null", *out.ContainerWarnMsg)
+		}
+		admin.Do(t, "GET", fmt.Sprintf("/api/v2/admin/tenants/%d", teamB.ID), nil).wantProblem(t, http.StatusNotFound)
+		admin.Do(t, "GET", fmt.Sprintf("/api/v2/admin/roles/%d", bRole.ID), nil).wantProblem(t, http.StatusNotFound)
+
+		bob.Do(t, "GET", "/api/v2/account", nil).wantProblem(t, http.StatusUnauthorized)
+		acc := e.login(t, "bob", passwordOf("bob")).account(t)
+		if acc.DefaultTenant == nil || acc.DefaultTenant.ID != sandboxID || acc.SelectedTenant == nil || acc.SelectedTenant.ID != sandboxID {
+			t.Errorf("bob after his default tenant went: default %+v, selected %+v, want sandbox", acc.DefaultTenant, acc.SelectedTenant)
+		}
+		if diff := cmp.Diff(map[string][]string{"sandbox": {"users"}}, tenantRoles(acc.Tenants)); diff != "" {
+			t.Errorf("bob's tenants (-want +got):\n%s", diff)
+		}
+		p := e.anon().Do(t, "POST", "/api/v2/account/login", loginIn{UserName: "carol", Password: passwordOf("carol")}).
+			wantProblem(t, http.StatusBadRequest)
+		if p.Title != "You belong no tenant. Please contact the administrator." {
+			t.Errorf("carol, left without a tenant, is told %q", p.Title)
+		}
+		// The name is free again.
+		e.createTenant(t, admin, makeTenant("team-b"))
+	})
+}
+
+// TestNameLimits: the longest names allowed are accepted.
+func TestNameLimits(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		admin := e.admin(t)
+		long := e.createTenant(t, admin, makeTenant("t"+strings.Repeat("a", 127)).display(strings.Repeat("あ", 256)))
+		e.createUser(t, admin, makeUser("u"+strings.Repeat("1", 126)+"z").in(long.ID, roleUsers))
+		e.createUser(t, admin, makeUser("first.last@example.com").in(sandboxID, roleUsers))
+		e.login(t, "first.last@example.com", passwordOf("first.last@example.com"))
+	})
+}
+
+// TestConcurrentDuplicates: of many simultaneous creations of one name,
+// exactly one succeeds and the others get 409, never 500.
+func TestConcurrentDuplicates(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		admin := e.admin(t)
+		const n = 6
+		for _, tc := range []struct {
+			what, path string
+			body       any
+		}{
+			{"tenant", "/api/v2/admin/tenants", makeTenant("team-race")},
+			{"user", "/api/v2/admin/users", makeUser("racer").in(sandboxID, roleUsers)},
+			{"role", "/api/v2/admin/roles", makeRole("racers", "Racer", 5)},
+		} {
+			t.Run(tc.what, func(t *testing.T) {
+				statuses := make([]int, n)
+				var wg sync.WaitGroup
+				for i := range n {
+					wg.Go(func() { statuses[i] = admin.Do(t, "POST", tc.path, tc.body).Status })
+				}
+				wg.Wait()
+				count := map[int]int{}
+				for _, s := range statuses {
+					count[s]++
+				}
+				if diff := cmp.Diff(map[int]int{http.StatusCreated: 1, http.StatusConflict: n - 1}, count); diff != "" {
+					t.Errorf("statuses of %d simultaneous creations (-want +got):\n%s", n, diff)
+				}
+			})
+		}
+	})
+}
