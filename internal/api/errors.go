@@ -27,6 +27,7 @@ var kindStatus = map[apperr.Kind]int{
 	apperr.KindTooMany:          http.StatusTooManyRequests,
 	apperr.KindUnavailable:      http.StatusServiceUnavailable,
 	apperr.KindUnsupportedMedia: http.StatusUnsupportedMediaType,
+	apperr.KindMethodNotAllowed: http.StatusMethodNotAllowed,
 }
 
 // statusType names the status's RFC 9110 section, as ASP.NET did for the original.

@@ -59,11 +59,24 @@ func (s *Server) allRoutes() []*Route {
 // Handler returns the HTTP handler of the whole server.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
+	methods := map[string][]string{} // path -> methods served there
 	for _, rt := range s.routes {
 		h := s.wrap(rt)
-		mux.Handle(rt.Pattern(), h)
 		// The original served every endpoint under /api/v1 too; old clients keep working.
-		mux.Handle(rt.Method+" "+strings.Replace(rt.Path, "/api/v2/", "/api/v1/", 1), h)
+		for _, p := range []string{rt.Path, strings.Replace(rt.Path, "/api/v2/", "/api/v1/", 1)} {
+			mux.Handle(rt.Method+" "+p, h)
+			methods[p] = append(methods[p], rt.Method)
+		}
+	}
+	// Other methods on a known path get the error body with Allow, not the
+	// mux's plain-text 405.
+	for p, ms := range methods {
+		allow := strings.Join(ms, ", ")
+		mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", allow)
+			writeError(w, r, s.log, &apperr.Error{Kind: apperr.KindMethodNotAllowed,
+				Title: fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path), Detail: "use " + allow})
+		})
 	}
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))

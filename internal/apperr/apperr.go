@@ -20,6 +20,7 @@ const (
 	KindTooMany
 	KindUnavailable
 	KindUnsupportedMedia
+	KindMethodNotAllowed
 )
 
 // Sentinels to test with errors.Is.

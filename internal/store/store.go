@@ -57,6 +57,13 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 
 // OpenSQLite opens (creating if needed) the SQLite database at path.
 func OpenSQLite(ctx context.Context, path string) (*DB, error) {
+	// The file holds password hashes and the token secret: owner-only from
+	// the start (SQLite gives its -wal and -shm files the same mode).
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("create sqlite %s: %w", path, err)
+	}
+	f.Close()
 	// WAL lets readers proceed during a write; busy_timeout makes concurrent
 	// writers wait instead of failing; foreign keys are off by default in SQLite.
 	dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)" +

@@ -207,6 +207,8 @@ func TestBadUsers(t *testing.T) {
 			"a blank display name":                  {admin, "PUT", fmt.Sprintf("/api/v2/admin/users/%d/displayName", root2.ID), "  ", http.StatusBadRequest},
 			"an unknown path under /api":            {admin.outsideDocument(), "GET", "/api/v2/no-such-thing", nil, http.StatusNotFound},
 			"an unknown path, anonymously":          {e.anon().outsideDocument(), "GET", "/api/v3/account", nil, http.StatusNotFound},
+			"a method the path does not take":       {admin.outsideDocument(), "DELETE", "/api/v2/account", nil, http.StatusMethodNotAllowed},
+			"a method the v1 alias does not take":   {admin.outsideDocument(), "POST", "/api/v1/admin/users/1", nil, http.StatusMethodNotAllowed},
 		}
 		for name, tc := range others {
 			t.Run(name, func(t *testing.T) {

@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kamonohashi-go/kamonohashi/test/testenv"
 )
 
 var binPath string
@@ -282,5 +284,44 @@ func TestMigrateAndResetPassword(t *testing.T) {
 	}
 	if code, _ := login(t, s2.url, "admin", "admin-pass-1"); code == http.StatusOK {
 		t.Errorf("old password still works")
+	}
+}
+
+// TestServerOnEveryEngine: the binary starts, seeds once and keeps its data
+// across a restart on SQLite and on PostgreSQL alike.
+func TestServerOnEveryEngine(t *testing.T) {
+	for _, engine := range testenv.Engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			env := []string{"KAMONOHASHI_ADMIN_PASSWORD=admin-pass-1"}
+			if engine == testenv.Postgres {
+				env = append(env, "KAMONOHASHI_DATABASE_URL="+testenv.PostgresURL(t))
+			}
+			dir := t.TempDir()
+			s := start(t, dir, env...)
+			if !strings.Contains(s.logs(), "database="+engine) {
+				t.Errorf("server does not say it runs on %s:\n%s", engine, s.logs())
+			}
+			_, tok := login(t, s.url, "admin", "admin-pass-1")
+			req, _ := http.NewRequest("PUT", s.url+"/api/v2/account/password",
+				strings.NewReader(`{"currentPassword":"admin-pass-1","newPassword":"admin-pass-2"}`))
+			req.Header.Set("Authorization", "Bearer "+tok)
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil || resp.StatusCode != http.StatusNoContent {
+				t.Fatalf("change password: %v %v", err, resp.Status)
+			}
+			resp.Body.Close()
+			if err := s.stop(t); err != nil {
+				t.Fatal(err)
+			}
+
+			s2 := start(t, dir, env...)
+			if strings.Contains(s2.logs(), "migration applied") {
+				t.Errorf("restart applied migrations again:\n%s", s2.logs())
+			}
+			if code, _ := login(t, s2.url, "admin", "admin-pass-2"); code != http.StatusOK {
+				t.Errorf("the changed password did not survive a restart: status %d", code)
+			}
+		})
 	}
 }

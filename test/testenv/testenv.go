@@ -78,6 +78,21 @@ func NewDB(t *testing.T, engine string) *store.DB {
 
 func newPostgres(t *testing.T, ctx context.Context) *store.DB {
 	t.Helper()
+	url := PostgresURL(t)
+	db, err := store.Open(ctx, url, "")
+	if err != nil {
+		t.Fatalf("open test database: %v", err)
+	}
+	// Registered after the drop, so it runs before it.
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+// PostgresURL creates an empty database on the KQI_TEST_POSTGRES_URL server
+// and returns its URL; the database is dropped when the test ends. Tests
+// that start the binary against PostgreSQL use it; others use NewDB.
+func PostgresURL(t *testing.T) string {
+	t.Helper()
 	base := os.Getenv(PostgresURLEnv)
 	if base == "" {
 		t.Fatalf("engine %q needs %s; run the test through testenv.Engines", Postgres, PostgresURLEnv)
@@ -91,7 +106,7 @@ func newPostgres(t *testing.T, ctx context.Context) *store.DB {
 	name := "kqi_test_" + hex.EncodeToString(b)
 
 	// The name is ours (letters, digits, underscore), so it needs no quoting.
-	if err := adminExec(ctx, base, "CREATE DATABASE "+name); err != nil {
+	if err := adminExec(context.Background(), base, "CREATE DATABASE "+name); err != nil {
 		t.Fatalf("create test database: %v", err)
 	}
 	t.Cleanup(func() {
@@ -101,15 +116,8 @@ func newPostgres(t *testing.T, ctx context.Context) *store.DB {
 			t.Errorf("drop test database %s: %v", name, err)
 		}
 	})
-
 	u.Path = "/" + name
-	db, err := store.Open(ctx, u.String(), "")
-	if err != nil {
-		t.Fatalf("open test database %s: %v", name, err)
-	}
-	// Registered after the drop, so it runs before it.
-	t.Cleanup(func() { _ = db.Close() })
-	return db
+	return u.String()
 }
 
 // adminExec runs one statement on the server's own database in a
