@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Start-up time and idle memory of `kamonohashi server` on its embedded
 # defaults, printed next to a baseline measured in the same run: starting the
-# same binary for `--version` (process start and exit, no server).
+# same binary for `--version` (process start and exit, no server). Then the
+# cost of an authenticated API call (token check, principal rebuilt from the
+# database) against /healthz on the same server.
 #
 #   bench/run.sh [runs]      (default 5 runs; all traffic on 127.0.0.1)
 set -euo pipefail
@@ -59,3 +61,18 @@ printf '%-44s %8s ms %9sx\n' "start-up, first start (migrate + seed)" "$f" "$(ca
 printf '%-44s %8s ms %9sx\n' "start-up, existing data dir" "$w" "$(calc "$w / ($b + 0.001)")"
 printf '%-44s %7s MiB\n' "idle RSS after first start" "$(calc "$fr / 1024")"
 printf '%-44s %7s MiB\n' "idle RSS after restart" "$(calc "$wr / 1024")"
+
+# Authenticated calls against /healthz, on one server (bounded: 3000 requests, 60 s).
+go build -o "$work/load" ./bench/load
+KAMONOHASHI_ADMIN_PASSWORD=bench-pass-1 "$bin" server --addr "127.0.0.1:$port" --data-dir "$work/fresh-1" \
+  --log-level warn 2>>"$work/server.log" &
+pid=$!
+until curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; do sleep 0.01; done
+token=$(curl -fs -H 'Content-Type: application/json' -d '{"userName":"admin","password":"bench-pass-1"}' \
+  "http://127.0.0.1:$port/api/v2/account/login" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+read -r _ _ _ _ hz_rps _ _ hz_p50 _ _ hz_p99 _ < <("$work/load" -url "http://127.0.0.1:$port/healthz" -n 3000 -c 4)
+read -r _ _ _ _ ac_rps _ _ ac_p50 _ _ ac_p99 _ < <("$work/load" -url "http://127.0.0.1:$port/api/v2/account" -n 3000 -c 4 -token "$token")
+kill -TERM "$pid"; wait "$pid" || true
+printf '%-44s %8s req/s  p50 %s ms  p99 %s ms\n' "GET /healthz (baseline), 4 clients" "$hz_rps" "$hz_p50" "$hz_p99"
+printf '%-44s %8s req/s  p50 %s ms  p99 %s ms  (baseline/this: %sx)\n' "GET /api/v2/account (token + DB), 4 clients" \
+  "$ac_rps" "$ac_p50" "$ac_p99" "$(calc "$hz_rps / $ac_rps")"
