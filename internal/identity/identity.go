@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/kamonohashi-go/kamonohashi/internal/apperr"
@@ -151,19 +152,12 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*auth.Princip
 	if err != nil {
 		return nil, err
 	}
-	tenant, err := q.TenantByID(ctx, v.TenantID)
+	tenant, err := q.MemberTenant(ctx, u.ID, v.TenantID)
 	if errors.Is(err, store.ErrNoRows) {
-		return nil, auth.ErrBadToken.WithDetail("the token's tenant no longer exists; log in again")
+		return nil, auth.ErrBadToken.WithDetail("you no longer belong to the token's tenant, or it was deleted; log in again")
 	}
 	if err != nil {
 		return nil, err
-	}
-	member, err := q.IsMember(ctx, u.ID, tenant.ID)
-	if err != nil {
-		return nil, err
-	}
-	if !member {
-		return nil, auth.ErrBadToken.WithDetail("you no longer belong to tenant %s; log in again", tenant.Name)
 	}
 	return s.principal(ctx, u, tenant)
 }
@@ -183,18 +177,20 @@ func (s *Service) principal(ctx context.Context, u store.User, t store.Tenant) (
 			p.TenantRoleIDs = append(p.TenantRoleIDs, r.ID)
 		}
 	}
-	for _, grant := range []struct {
-		roles []int64
-		kind  auth.MenuType
-	}{{p.SystemRoleIDs, auth.MenuSystem}, {p.TenantRoleIDs, auth.MenuTenant}} {
-		codes, err := q.MenusOfRoles(ctx, grant.roles)
-		if err != nil {
-			return nil, err
+	grants, err := q.MenuRolesOf(ctx, slices.Concat(p.SystemRoleIDs, p.TenantRoleIDs))
+	if err != nil {
+		return nil, err
+	}
+	// A system menu counts only through a system role, a tenant menu only
+	// through a role in the selected tenant.
+	for _, g := range grants {
+		m, ok := auth.MenuByCode(g.MenuCode)
+		if !ok {
+			continue
 		}
-		for _, c := range codes {
-			if m, ok := auth.MenuByCode(c); ok && m.Type == grant.kind {
-				p.Menus[c] = true
-			}
+		if (m.Type == auth.MenuSystem && slices.Contains(p.SystemRoleIDs, g.RoleID)) ||
+			(m.Type == auth.MenuTenant && slices.Contains(p.TenantRoleIDs, g.RoleID)) {
+			p.Menus[g.MenuCode] = true
 		}
 	}
 	return p, nil

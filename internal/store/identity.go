@@ -109,6 +109,14 @@ func (q Q) Memberships(ctx context.Context, userIDs ...int64) ([]Membership, err
 		JOIN tenants t ON t.id = m.tenant_id `+where+` ORDER BY m.user_id, t.id`, args...)
 }
 
+// MemberTenant returns the tenant when the user belongs to it, ErrNoRows
+// when the tenant is gone or the user is not a member.
+func (q Q) MemberTenant(ctx context.Context, userID, tenantID int64) (Tenant, error) {
+	var t Tenant
+	return t, q.get(ctx, &t, `SELECT `+tenantCols+` FROM user_tenant_maps m
+		JOIN tenants t ON t.id = m.tenant_id WHERE m.user_id = ? AND m.tenant_id = ?`, userID, tenantID)
+}
+
 func (q Q) IsMember(ctx context.Context, userID, tenantID int64) (bool, error) {
 	var n int64
 	err := q.get(ctx, &n, `SELECT COUNT(*) FROM user_tenant_maps WHERE user_id = ? AND tenant_id = ?`, userID, tenantID)
@@ -317,14 +325,14 @@ func (q Q) MenuRoles(ctx context.Context) ([]MenuRole, error) {
 	return ms, q.list(ctx, &ms, `SELECT menu_code, role_id FROM menu_role_maps ORDER BY menu_code, role_id`)
 }
 
-// MenusOfRoles lists the menu codes any of the roles may open.
-func (q Q) MenusOfRoles(ctx context.Context, roleIDs []int64) ([]string, error) {
+// MenuRolesOf lists the permissions held by any of the roles.
+func (q Q) MenuRolesOf(ctx context.Context, roleIDs []int64) ([]MenuRole, error) {
 	if len(roleIDs) == 0 {
 		return nil, nil
 	}
-	var codes []string
+	var ms []MenuRole
 	where, args := inClause("role_id", roleIDs)
-	return codes, q.list(ctx, &codes, `SELECT DISTINCT menu_code FROM menu_role_maps `+where, args...)
+	return ms, q.list(ctx, &ms, `SELECT menu_code, role_id FROM menu_role_maps `+where, args...)
 }
 
 // SetMenuRoles replaces the roles of a menu among the given candidate roles

@@ -33,6 +33,7 @@ const (
 type DB struct {
 	*sqlx.DB
 	Dialect Dialect
+	stmts   *stmtCache // SQLite only: pgx caches prepared statements itself
 }
 
 // SQLiteFile is the database file name inside the data directory.
@@ -72,7 +73,13 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	return &DB{DB: db, Dialect: SQLite}, nil
+	return &DB{DB: db, Dialect: SQLite, stmts: newStmtCache(db)}, nil
+}
+
+// Close closes the cached statements and the pool.
+func (db *DB) Close() error {
+	db.stmts.close()
+	return db.DB.Close()
 }
 
 // Queryer is what query helpers need: the pool or a transaction.
@@ -110,9 +117,10 @@ type Tx struct {
 type Q struct {
 	x       Queryer
 	dialect Dialect
+	stmts   *stmtCache // nil inside transactions
 }
 
-func (db *DB) Q() Q { return Q{x: db.DB, dialect: db.Dialect} }
+func (db *DB) Q() Q { return Q{x: db.DB, dialect: db.Dialect, stmts: db.stmts} }
 func (tx *Tx) Q() Q { return Q{x: tx.Tx, dialect: tx.dialect} }
 
 func (q Q) rebind(query string) string {
@@ -123,10 +131,16 @@ func (q Q) rebind(query string) string {
 }
 
 func (q Q) get(ctx context.Context, dest any, query string, args ...any) error {
+	if st := q.stmts.get(ctx, query); st != nil {
+		return mapErr(st.GetContext(ctx, dest, args...))
+	}
 	return mapErr(q.x.GetContext(ctx, dest, q.rebind(query), args...))
 }
 
 func (q Q) list(ctx context.Context, dest any, query string, args ...any) error {
+	if st := q.stmts.get(ctx, query); st != nil {
+		return mapErr(st.SelectContext(ctx, dest, args...))
+	}
 	return mapErr(q.x.SelectContext(ctx, dest, q.rebind(query), args...))
 }
 
