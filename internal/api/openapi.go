@@ -228,8 +228,8 @@ func serverOperations() []serverOperation {
 		return &openapi3.ResponseRef{Value: openapi3.NewResponse().WithDescription(desc).
 			WithContent(openapi3.Content{mime: media})}
 	}
-	health := func(status string, version bool) *openapi3.Schema {
-		s := openapi3.NewObjectSchema().WithProperty("status", openapi3.NewStringSchema().WithEnum(status))
+	health := func(version bool, status ...any) *openapi3.Schema {
+		s := openapi3.NewObjectSchema().WithProperty("status", openapi3.NewStringSchema().WithEnum(status...))
 		s.Required = []string{"status"}
 		if version {
 			s = s.WithProperty("version", openapi3.NewStringSchema())
@@ -241,8 +241,8 @@ func serverOperations() []serverOperation {
 		op("/", "Home page naming the API and this document",
 			openapi3.WithStatus(http.StatusOK, body("the home page", "text/html", nil))),
 		op("/healthz", "Liveness and readiness",
-			openapi3.WithStatus(http.StatusOK, body("ready", "application/json", health("ok", true))),
-			openapi3.WithStatus(http.StatusServiceUnavailable, body("starting: the API answers 503 until ready", "application/json", health("starting", false)))),
+			openapi3.WithStatus(http.StatusOK, body("ready", "application/json", health(true, "ok"))),
+			openapi3.WithStatus(http.StatusServiceUnavailable, body("starting (the API answers 503 until ready), or unhealthy (the database does not answer)", "application/json", health(false, "starting", "unhealthy")))),
 		op("/metrics", "Prometheus metrics",
 			openapi3.WithStatus(http.StatusOK, body("metrics in the Prometheus text format", "text/plain", openapi3.NewStringSchema()))),
 		op("/api/openapi.json", "This OpenAPI document",

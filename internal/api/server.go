@@ -4,6 +4,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net"
@@ -30,11 +31,25 @@ type Server struct {
 	ready   atomic.Bool
 	routes  []*Route
 	metrics *metrics
+	health  func(context.Context) error
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithHealthCheck makes /healthz also report the result of check (for
+// example a database ping), so that a load balancer stops sending requests
+// to a server that lost its database.
+func WithHealthCheck(check func(context.Context) error) Option {
+	return func(s *Server) { s.health = check }
 }
 
 // New builds the API server. It answers 503 until SetReady(true).
-func New(id *identity.Service, log *slog.Logger, version string) *Server {
+func New(id *identity.Service, log *slog.Logger, version string, opts ...Option) *Server {
 	s := &Server{id: id, log: log, version: version}
+	for _, o := range opts {
+		o(s)
+	}
 	s.routes = s.allRoutes()
 	s.metrics = newMetrics()
 	return s
@@ -89,10 +104,19 @@ func (s *Server) Handler() http.Handler {
 	return s.recoverer(securityHeaders(mux))
 }
 
-func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	if !s.ready.Load() {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "starting"})
 		return
+	}
+	if s.health != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := s.health(ctx); err != nil {
+			s.log.Warn("health check failed", "error", err)
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unhealthy"})
+			return
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": s.version})
 }

@@ -83,7 +83,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		// Printed once, on the first start only; set KAMONOHASHI_ADMIN_PASSWORD to choose it.
 		log.Warn("generated the admin password; change it after logging in", "user", identity.AdminName, "password", generated)
 	}
-	srv := api.New(id, log, version.Version)
+	srv := api.New(id, log, version.Version, api.WithHealthCheck(db.PingContext))
 	srv.SetReady(true)
 	return &App{Config: cfg, DB: db, Identity: id, API: srv, log: log}, nil
 }

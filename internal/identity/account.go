@@ -52,22 +52,31 @@ func (s *Service) Login(ctx context.Context, in LoginInput, client string) (Logi
 		return LoginOutput{}, err
 	}
 	key := strings.ToLower(name) + "|" + client
-	if ok, wait := s.limiter.Allow(key); !ok {
+	ok, wait := s.limiter.Allow(key)
+	if okAddr, waitAddr := s.addrLimiter.Allow(client); !okAddr {
+		ok, wait = false, max(wait, waitAddr)
+	}
+	if !ok {
 		secs := int(wait.Round(time.Second) / time.Second)
 		return LoginOutput{}, (&apperr.Error{Kind: apperr.KindTooMany, Title: "Too many failed logins."}).
 			WithDetail("try again in %d seconds", secs).WithHeader("Retry-After", strconv.Itoa(max(secs, 1)))
 	}
 	q := s.db.Q()
 	u, err := q.UserByName(ctx, name)
+	if errors.Is(err, store.ErrNoRows) {
+		// Spend the time a real check takes, so timing does not tell which names exist.
+		auth.VerifyPassword(s.dummyHash, in.Password)
+	}
 	if errors.Is(err, store.ErrNoRows) || (err == nil && (u.ServiceType != store.UserServiceLocal || !auth.VerifyPassword(u.PasswordHash, in.Password))) {
 		s.limiter.Fail(key)
+		s.addrLimiter.Fail(client)
 		s.log.Warn("login failed", "user", name, "client", client)
 		return LoginOutput{}, ErrBadCredentials
 	}
 	if err != nil {
 		return LoginOutput{}, err
 	}
-	s.limiter.Succeed(key)
+	s.limiter.Succeed(key) // the address's count stays: one good account must not reset a spray
 	ms, err := q.Memberships(ctx, u.ID)
 	if err != nil {
 		return LoginOutput{}, err

@@ -23,11 +23,17 @@ const AdminName = "admin"
 // SandboxName is the seeded tenant, which cannot be deleted.
 const SandboxName = "sandbox"
 
+// addrFailureFactor: one client address may fail this many times the
+// per-user limit, summed over all user names, before it is refused.
+const addrFailureFactor = 5
+
 // Service implements the identity domain on the store.
 type Service struct {
 	db            *store.DB
 	tokens        *auth.Tokens
-	limiter       *auth.LoginLimiter
+	limiter       *auth.LoginLimiter // per user name and client address
+	addrLimiter   *auth.LoginLimiter // per client address, against spraying many user names
+	dummyHash     string             // checked for unknown user names
 	loginMax      int
 	loginWindow   time.Duration
 	now           func() time.Time
@@ -69,14 +75,19 @@ func New(ctx context.Context, db *store.DB, opts ...Option) (*Service, error) {
 		o(s)
 	}
 	s.limiter = auth.NewLoginLimiter(s.loginMax, s.loginWindow, s.now)
+	s.addrLimiter = auth.NewLoginLimiter(s.loginMax*addrFailureFactor, s.loginWindow, s.now)
+	var err error
+	if s.dummyHash, err = auth.HashPassword("no user has this password"); err != nil {
+		return nil, err
+	}
 	if s.secrets == nil {
 		return nil, errors.New("identity: WithSecrets is required")
 	}
-	secret, err := db.JWTSecret(ctx)
+	key, err := db.JWTSecret(ctx)
 	if err != nil {
 		return nil, err
 	}
-	s.tokens = auth.NewTokens(secret, s.now)
+	s.tokens = auth.NewTokens(key, s.now)
 	return s, nil
 }
 

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -84,5 +85,30 @@ func TestLoginRefusals(t *testing.T) {
 				}
 			})
 		}
+	})
+}
+
+// TestLoginSprayLimit: one address trying many user names is refused once
+// its failures, summed over the names, reach five times the per-user limit;
+// a successful login of its own does not reset that count.
+func TestLoginSprayLimit(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		try := func(t *testing.T, user, pw string) *resp {
+			t.Helper()
+			return e.anon().Do(t, "POST", "/api/v2/account/login", loginIn{UserName: user, Password: pw})
+		}
+		const perAddress = loginMaxFails * 5
+		for i := range perAddress {
+			// Below each name's own limit: every name is tried once.
+			try(t, fmt.Sprintf("guess%d", i), "wrong-password").wantProblem(t, http.StatusBadRequest)
+			if i == perAddress/2 {
+				try(t, adminName, adminPassword).want(t, http.StatusOK)
+			}
+		}
+		try(t, "guess-next", "wrong-password").wantProblem(t, http.StatusTooManyRequests)
+		try(t, adminName, adminPassword).wantProblem(t, http.StatusTooManyRequests)
+
+		e.clock.Advance(loginLockout)
+		try(t, adminName, adminPassword).want(t, http.StatusOK)
 	})
 }
