@@ -38,7 +38,7 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 		Version:       version.Version,
 	}
-	root.AddCommand(serverCmd(), migrateCmd(), userCmd())
+	root.AddCommand(serverCmd(), migrateCmd(), backupCmd(), userCmd())
 	return root
 }
 
@@ -92,6 +92,37 @@ func migrateCmd() *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "database %s at schema version %d (latest %d)\n", db.Dialect, cur, latest)
+			return nil
+		},
+	}
+	config.RegisterFlags(cmd.Flags())
+	return cmd
+}
+
+func backupCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "backup FILE",
+		Short: "Write a consistent snapshot of the database to FILE while the server runs",
+		Long: "SQLite: FILE is a SQLite database; to restore, stop the server and put FILE in\n" +
+			"place of kamonohashi.db in the data directory (removing kamonohashi.db-wal and -shm).\n" +
+			"PostgreSQL: FILE is a pg_dump custom-format archive; restore it with pg_restore.\n" +
+			"Keep secret.key (or KAMONOHASHI_SECRET_KEY) with the backup: stored credentials need it.",
+		Example: `  kamonohashi backup /backup/kamonohashi-$(date +%F).db`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			db, err := store.Open(cmd.Context(), cfg.DatabaseURL, cfg.DataDir)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			if err := db.Backup(cmd.Context(), args[0], cfg.DatabaseURL); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "backup of the %s database written to %s\n", db.Dialect, args[0])
 			return nil
 		},
 	}

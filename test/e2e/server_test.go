@@ -249,7 +249,7 @@ func TestBadConfigurationIsOneClearLine(t *testing.T) {
 	}
 }
 
-func TestMigrateAndResetPassword(t *testing.T) {
+func TestMigrateBackupAndResetPassword(t *testing.T) {
 	dir := t.TempDir()
 	run := func(stdin string, args ...string) string {
 		t.Helper()
@@ -266,6 +266,13 @@ func TestMigrateAndResetPassword(t *testing.T) {
 		t.Fatalf("migrate output: %s", out)
 	}
 	s := start(t, dir, "KAMONOHASHI_ADMIN_PASSWORD=admin-pass-1")
+	backup := filepath.Join(t.TempDir(), "kqi.db")
+	if out := run("", "backup", backup); !strings.Contains(out, "written to "+backup) {
+		t.Errorf("backup output: %s", out)
+	}
+	if info, err := os.Stat(backup); err != nil || info.Size() == 0 {
+		t.Errorf("backup of a running server: %v", err)
+	}
 	if err := s.stop(t); err != nil {
 		t.Fatal(err)
 	}
