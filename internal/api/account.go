@@ -35,7 +35,7 @@ func (s *Server) accountRoutes() []*Route {
 
 		bodyEndpoint("PUT", "/api/v2/account/password", func(r *http.Request, in identity.PasswordInput) (NoContent, error) {
 			return NoContent{}, s.id.ChangePassword(r.Context(), in)
-		}).Perm(m).Doc(tag, "Change the caller's password; tokens issued before stop working"),
+		}).Perm(m).Limited().Doc(tag, "Change the caller's password; tokens issued before stop working"),
 
 		bodyEndpoint("POST", "/api/v2/account/tenants/{tenantId}/token", func(r *http.Request, in SwitchTenantInput) (identity.LoginOutput, error) {
 			id, err := pathID(r, "tenantId")

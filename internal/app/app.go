@@ -15,6 +15,7 @@ import (
 
 	"github.com/kamonohashi-go/kamonohashi/internal/api"
 	"github.com/kamonohashi-go/kamonohashi/internal/config"
+	"github.com/kamonohashi-go/kamonohashi/internal/egress"
 	"github.com/kamonohashi-go/kamonohashi/internal/identity"
 	"github.com/kamonohashi-go/kamonohashi/internal/secret"
 	"github.com/kamonohashi-go/kamonohashi/internal/store"
@@ -70,8 +71,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err != nil {
 		return nil, err
 	}
+	egressPolicy, err := egress.ParsePolicy(cfg.WebhookNetworks)
+	if err != nil {
+		return nil, fmt.Errorf("webhook-allowed-networks: %w", err)
+	}
 	id, err := identity.New(ctx, db, identity.WithClock(o.now), identity.WithLogger(log), identity.WithSecrets(box),
-		identity.WithTokenLifetime(cfg.TokenLifetime), identity.WithLoginLimit(cfg.LoginMaxFails, cfg.LoginLockout))
+		identity.WithTokenLifetime(cfg.TokenLifetime), identity.WithLoginLimit(cfg.LoginMaxFails, cfg.LoginLockout),
+		identity.WithHTTPClient(egressPolicy.Client(10*time.Second)))
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +110,9 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(
 	starting := api.New(nil, log, version.Version)
 	handler := &swapHandler{}
 	handler.set(starting.Handler())
-	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
+	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second,
+		// Bounds slow request bodies; upload handlers extend their own deadline.
+		ReadTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

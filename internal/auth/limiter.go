@@ -6,8 +6,10 @@ import (
 )
 
 // LoginLimiter refuses further logins for a key (user name and client
-// address) after max failures within window, until the window has passed
-// since the last failure. Success clears the key.
+// address) after max attempts that did not succeed within window, until the
+// window has passed since the last one. An attempt counts from the moment it
+// is admitted, so many parallel requests cannot all slip in before the first
+// failure is recorded; Succeed or Refund take it back.
 type LoginLimiter struct {
 	max    int
 	window time.Duration
@@ -30,44 +32,40 @@ func NewLoginLimiter(max int, window time.Duration, now func() time.Time) *Login
 	return &LoginLimiter{max: max, window: window, now: now, fails: map[string]*failures{}}
 }
 
-// Allow reports whether key may try now, and if not, how long to wait.
-func (l *LoginLimiter) Allow(key string) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	f, ok := l.fails[key]
-	if !ok {
-		return true, 0
-	}
-	since := l.now().Sub(f.last)
-	if since >= l.window {
-		delete(l.fails, key)
-		return true, 0
-	}
-	if f.count >= l.max {
-		return false, l.window - since
-	}
-	return true, 0
-}
-
-// Fail records a failed attempt.
-func (l *LoginLimiter) Fail(key string) {
+// Begin admits an attempt for key and counts it as failed until Succeed or
+// Refund says otherwise. When the key is refused it reports how long to wait.
+func (l *LoginLimiter) Begin(key string) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
-	if len(l.fails) >= maxTrackedKeys {
-		for k, f := range l.fails {
-			if now.Sub(f.last) >= l.window {
-				delete(l.fails, k)
-			}
-		}
-	}
 	f, ok := l.fails[key]
-	if !ok || now.Sub(f.last) >= l.window {
+	if ok && now.Sub(f.last) >= l.window {
+		delete(l.fails, key)
+		ok = false
+	}
+	if ok && f.count >= l.max {
+		return false, l.window - now.Sub(f.last)
+	}
+	if !ok {
+		l.evictExpired(now)
 		f = &failures{}
 		l.fails[key] = f
 	}
 	f.count++
 	f.last = now
+	return true, 0
+}
+
+// evictExpired drops stale keys once the map is full; called with mu held.
+func (l *LoginLimiter) evictExpired(now time.Time) {
+	if len(l.fails) < maxTrackedKeys {
+		return
+	}
+	for k, f := range l.fails {
+		if now.Sub(f.last) >= l.window {
+			delete(l.fails, k)
+		}
+	}
 }
 
 // Succeed forgets the key's failures.
@@ -75,4 +73,18 @@ func (l *LoginLimiter) Succeed(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	delete(l.fails, key)
+}
+
+// Refund takes back one admitted attempt without forgetting earlier
+// failures (a good login from an address does not excuse its other names).
+func (l *LoginLimiter) Refund(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	f, ok := l.fails[key]
+	if !ok {
+		return
+	}
+	if f.count--; f.count <= 0 {
+		delete(l.fails, key)
+	}
 }

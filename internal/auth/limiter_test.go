@@ -1,6 +1,8 @@
 package auth_test
 
 import (
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,15 +21,16 @@ func TestLoginLimiter(t *testing.T) {
 	fail := func(n int) step {
 		return func(l *auth.LoginLimiter, _ *clock) {
 			for range n {
-				l.Fail(key)
+				l.Begin(key) // admitted and never taken back: a failure
 			}
 		}
 	}
 	wait := func(d time.Duration) step { return func(_ *auth.LoginLimiter, clk *clock) { clk.Advance(d) } }
 	succeed := func(l *auth.LoginLimiter, _ *clock) { l.Succeed(key) }
+	refund := func(l *auth.LoginLimiter, _ *clock) { l.Refund(key) }
 	otherFails := func(l *auth.LoginLimiter, _ *clock) {
 		for range maxFails {
-			l.Fail("mallory|10.0.0.2")
+			l.Begin("mallory|10.0.0.2")
 		}
 	}
 
@@ -62,6 +65,14 @@ func TestLoginLimiter(t *testing.T) {
 			steps: []step{fail(maxFails), succeed},
 			want:  result{Allowed: true},
 		},
+		"a refund takes back one attempt": {
+			steps: []step{fail(maxFails), refund},
+			want:  result{Allowed: true},
+		},
+		"a refund takes back only one attempt": {
+			steps: []step{fail(maxFails), refund, fail(1)},
+			want:  result{Allowed: false, Wait: window},
+		},
 		"failures older than the window do not count": {
 			steps: []step{fail(maxFails - 1), wait(window), fail(1)},
 			want:  result{Allowed: true},
@@ -83,10 +94,32 @@ func TestLoginLimiter(t *testing.T) {
 				s(l, clk)
 			}
 			var got result
-			got.Allowed, got.Wait = l.Allow(key)
+			got.Allowed, got.Wait = l.Begin(key)
 			if diff := cmp.Diff(tc.want, got); diff != "" {
-				t.Errorf("Allow (-want +got):\n%s", diff)
+				t.Errorf("Begin (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestLoginLimiterParallel: attempts that arrive together are counted on
+// admission, so no more than the maximum get through however many race.
+func TestLoginLimiterParallel(t *testing.T) {
+	const maxFails, racers = 5, 200
+	l := auth.NewLoginLimiter(maxFails, time.Minute, newClock(epoch).Now)
+	var admitted atomic.Int64
+	var wg sync.WaitGroup
+	for range racers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if ok, _ := l.Begin("alice|10.0.0.1"); ok {
+				admitted.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := admitted.Load(); got != maxFails {
+		t.Errorf("%d of %d parallel attempts admitted, want %d", got, racers, maxFails)
 	}
 }

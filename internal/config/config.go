@@ -15,6 +15,8 @@ import (
 
 	"github.com/spf13/pflag"
 	"gopkg.in/yaml.v3"
+
+	"github.com/kamonohashi-go/kamonohashi/internal/egress"
 )
 
 // Config is everything `kamonohashi server` can be told. Each field has a
@@ -32,6 +34,7 @@ type Config struct {
 	ShutdownTimeout time.Duration `yaml:"shutdown-timeout" env:"KAMONOHASHI_SHUTDOWN_TIMEOUT" flag:"shutdown-timeout" help:"how long a graceful shutdown waits for requests in flight"`
 	LoginMaxFails   int           `yaml:"login-max-failures" env:"KAMONOHASHI_LOGIN_MAX_FAILURES" flag:"login-max-failures" help:"failed logins per user and client address before further attempts are refused"`
 	LoginLockout    time.Duration `yaml:"login-lockout" env:"KAMONOHASHI_LOGIN_LOCKOUT" flag:"login-lockout" help:"window in which failed logins are counted, and how long a refusal lasts"`
+	WebhookNetworks string        `yaml:"webhook-allowed-networks" env:"KAMONOHASHI_WEBHOOK_ALLOWED_NETWORKS" flag:"webhook-allowed-networks" help:"comma-separated CIDRs of internal networks that Slack-compatible webhooks may call (e.g. an on-premises Mattermost); loopback, private and link-local addresses are refused otherwise"`
 }
 
 // Default returns the embedded-defaults configuration.
@@ -179,6 +182,9 @@ func (c Config) Validate() error {
 		return errors.New("login-max-failures must be at least 1")
 	case c.LoginLockout <= 0:
 		return errors.New("login-lockout must be positive")
+	}
+	if _, err := egress.ParsePolicy(c.WebhookNetworks); err != nil {
+		return fmt.Errorf("webhook-allowed-networks: %w", err)
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -14,6 +14,7 @@ import (
 
 	"github.com/kamonohashi-go/kamonohashi/internal/apperr"
 	"github.com/kamonohashi-go/kamonohashi/internal/auth"
+	"github.com/kamonohashi-go/kamonohashi/internal/egress"
 	"github.com/kamonohashi-go/kamonohashi/internal/store"
 )
 
@@ -52,31 +53,39 @@ func (s *Service) Login(ctx context.Context, in LoginInput, client string) (Logi
 		return LoginOutput{}, err
 	}
 	key := strings.ToLower(name) + "|" + client
-	ok, wait := s.limiter.Allow(key)
-	if okAddr, waitAddr := s.addrLimiter.Allow(client); !okAddr {
-		ok, wait = false, max(wait, waitAddr)
-	}
+	// Both limiters count the attempt now; a success takes it back below.
+	ok, wait := s.limiter.Begin(key)
 	if !ok {
-		secs := int(wait.Round(time.Second) / time.Second)
-		return LoginOutput{}, (&apperr.Error{Kind: apperr.KindTooMany, Title: "Too many failed logins."}).
-			WithDetail("try again in %d seconds", secs).WithHeader("Retry-After", strconv.Itoa(max(secs, 1)))
+		return LoginOutput{}, tooManyLogins(wait)
+	}
+	if okAddr, waitAddr := s.addrLimiter.Begin(client); !okAddr {
+		s.limiter.Refund(key) // refused before any check: not a guess
+		return LoginOutput{}, tooManyLogins(waitAddr)
 	}
 	q := s.db.Q()
 	u, err := q.UserByName(ctx, name)
-	if errors.Is(err, store.ErrNoRows) {
-		// Spend the time a real check takes, so timing does not tell which names exist.
-		auth.VerifyPassword(s.dummyHash, in.Password)
+	if err != nil && !errors.Is(err, store.ErrNoRows) {
+		s.limiter.Refund(key)
+		s.addrLimiter.Refund(client)
+		return LoginOutput{}, err
 	}
-	if errors.Is(err, store.ErrNoRows) || (err == nil && (u.ServiceType != store.UserServiceLocal || !auth.VerifyPassword(u.PasswordHash, in.Password))) {
-		s.limiter.Fail(key)
-		s.addrLimiter.Fail(client)
+	hash := u.PasswordHash
+	if err != nil || u.ServiceType != store.UserServiceLocal {
+		// Spend the time a real check takes, so timing does not tell which names exist.
+		hash = s.dummyHash
+	}
+	good, verr := s.hasher.Verify(ctx, hash, in.Password)
+	if verr != nil { // busy or cancelled: nothing was checked
+		s.limiter.Refund(key)
+		s.addrLimiter.Refund(client)
+		return LoginOutput{}, verr
+	}
+	if err != nil || u.ServiceType != store.UserServiceLocal || !good {
 		s.log.Warn("login failed", "user", name, "client", client)
 		return LoginOutput{}, ErrBadCredentials
 	}
-	if err != nil {
-		return LoginOutput{}, err
-	}
-	s.limiter.Succeed(key) // the address's count stays: one good account must not reset a spray
+	s.limiter.Succeed(key)
+	s.addrLimiter.Refund(client) // the address's earlier failures stay: one good account must not reset a spray
 	ms, err := q.Memberships(ctx, u.ID)
 	if err != nil {
 		return LoginOutput{}, err
@@ -86,7 +95,8 @@ func (s *Service) Login(ctx context.Context, in LoginInput, client string) (Logi
 	}
 	tenant := ms[0].Tenant
 	want := int64(0)
-	if in.TenantID != nil {
+	asked := in.TenantID != nil && *in.TenantID != 0 // 0, as older clients send, means "not given"
+	if asked {
 		want = *in.TenantID
 	} else if u.DefaultTenantID.Valid {
 		want = u.DefaultTenantID.Int64
@@ -97,10 +107,16 @@ func (s *Service) Login(ctx context.Context, in LoginInput, client string) (Logi
 			tenant, found = m.Tenant, true
 		}
 	}
-	if !found && in.TenantID != nil {
+	if !found && asked {
 		return LoginOutput{}, apperr.Invalid("you do not belong to tenant %d", want)
 	}
 	return s.issue(u, tenant, lifetime)
+}
+
+func tooManyLogins(wait time.Duration) error {
+	secs := int(wait.Round(time.Second) / time.Second)
+	return (&apperr.Error{Kind: apperr.KindTooMany, Title: "Too many failed logins."}).
+		WithDetail("try again in %d seconds", secs).WithHeader("Retry-After", strconv.Itoa(max(secs, 1)))
 }
 
 func (s *Service) lifetime(expiresIn *int64) (time.Duration, error) {
@@ -241,9 +257,20 @@ func (s *Service) ChangePassword(ctx context.Context, in PasswordInput) error {
 	if u.ServiceType != store.UserServiceLocal {
 		return apperr.Invalid("only local users can change their password here")
 	}
-	if !auth.VerifyPassword(u.PasswordHash, in.CurrentPassword) {
+	// A stolen token must not become a way to guess the password.
+	key := "password-change|" + strconv.FormatInt(u.ID, 10)
+	if ok, wait := s.limiter.Begin(key); !ok {
+		return tooManyLogins(wait)
+	}
+	good, err := s.hasher.Verify(ctx, u.PasswordHash, in.CurrentPassword)
+	if err != nil {
+		s.limiter.Refund(key)
+		return err
+	}
+	if !good {
 		return apperr.Invalid("current password is incorrect")
 	}
+	s.limiter.Succeed(key)
 	if in.NewPassword == in.CurrentPassword {
 		return apperr.Invalid("new password must differ from the current one")
 	}
@@ -254,7 +281,7 @@ func (s *Service) setPassword(ctx context.Context, userID int64, pw, by string) 
 	if err := auth.CheckPassword(pw); err != nil {
 		return err
 	}
-	hash, err := auth.HashPassword(pw)
+	hash, err := s.hasher.Hash(ctx, pw)
 	if err != nil {
 		return err
 	}
@@ -331,27 +358,32 @@ func (s *Service) TestWebhook(ctx context.Context, w Webhook) (bool, error) {
 	if w.Mention != "" {
 		text = "<@" + w.Mention + "> " + text
 	}
-	return s.postWebhook(ctx, w.SlackURL, text), nil
+	ok, err := s.postWebhook(ctx, w.SlackURL, text)
+	if errors.Is(err, egress.ErrRefused) {
+		return false, apperr.Invalid("slackUrl %s cannot be called", w.SlackURL).WithDetail("%v", err)
+	}
+	return ok, nil
 }
 
-// postWebhook sends a Slack-compatible message; failures are logged, not
-// returned, since a notification must never fail the caller's operation.
-func (s *Service) postWebhook(ctx context.Context, target, text string) bool {
+// postWebhook sends a Slack-compatible message and reports whether it was
+// accepted. Failures are logged; the error is returned too so that the test
+// button can say why, but a notification must never fail an operation.
+func (s *Service) postWebhook(ctx context.Context, target, text string) (bool, error) {
 	body, _ := json.Marshal(map[string]string{"text": text})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
-		return false
+		return false, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := s.http.Do(req)
 	if err != nil {
 		s.log.Warn("webhook failed", "error", err)
-		return false
+		return false, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
 		s.log.Warn("webhook refused", "status", resp.StatusCode)
-		return false
+		return false, nil
 	}
-	return true
+	return true, nil
 }

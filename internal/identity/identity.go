@@ -13,12 +13,16 @@ import (
 
 	"github.com/kamonohashi-go/kamonohashi/internal/apperr"
 	"github.com/kamonohashi-go/kamonohashi/internal/auth"
+	"github.com/kamonohashi-go/kamonohashi/internal/egress"
 	"github.com/kamonohashi-go/kamonohashi/internal/secret"
 	"github.com/kamonohashi-go/kamonohashi/internal/store"
 )
 
 // AdminName is the seeded administrator, which cannot be deleted.
 const AdminName = "admin"
+
+// AdminsRole is the seeded system role that the admin user always keeps.
+const AdminsRole = "admins"
 
 // SandboxName is the seeded tenant, which cannot be deleted.
 const SandboxName = "sandbox"
@@ -33,6 +37,7 @@ type Service struct {
 	tokens        *auth.Tokens
 	limiter       *auth.LoginLimiter // per user name and client address
 	addrLimiter   *auth.LoginLimiter // per client address, against spraying many user names
+	hasher        *auth.Hasher       // bounds concurrent argon2id work
 	dummyHash     string             // checked for unknown user names
 	loginMax      int
 	loginWindow   time.Duration
@@ -61,16 +66,23 @@ func WithLoginLimit(max int, window time.Duration) Option {
 	return func(s *Service) { s.loginMax, s.loginWindow = max, window }
 }
 
+// WithPasswordHashing bounds argon2id work: parallel hashes at once (0: one
+// per CPU) and queue callers waiting before the server answers 503.
+func WithPasswordHashing(parallel, queue int) Option {
+	return func(s *Service) { s.hasher = auth.NewHasher(parallel, queue) }
+}
+
 // WithSecrets sets the box that encrypts stored credentials.
 func WithSecrets(b *secret.Box) Option { return func(s *Service) { s.secrets = b } }
 
-// WithHTTPClient sets the client used for outgoing webhooks.
+// WithHTTPClient sets the client used for outgoing webhooks; the default
+// refuses internal addresses (see package egress).
 func WithHTTPClient(c *http.Client) Option { return func(s *Service) { s.http = c } }
 
 // New returns the identity service; it reads (or creates) the token secret.
 func New(ctx context.Context, db *store.DB, opts ...Option) (*Service, error) {
 	s := &Service{db: db, now: time.Now, log: slog.Default(), tokenLifetime: 240 * time.Hour,
-		loginMax: 10, loginWindow: 15 * time.Minute, http: &http.Client{Timeout: 10 * time.Second}}
+		loginMax: 10, loginWindow: 15 * time.Minute, hasher: auth.NewHasher(0, 256), http: egress.Policy{}.Client(10 * time.Second)}
 	for _, o := range opts {
 		o(s)
 	}
@@ -106,7 +118,7 @@ func (s *Service) Bootstrap(ctx context.Context, password string) (generated str
 	} else if err := auth.CheckPassword(password); err != nil {
 		return "", fmt.Errorf("KAMONOHASHI_ADMIN_PASSWORD: %w", err)
 	}
-	hash, err := auth.HashPassword(password)
+	hash, err := s.hasher.Hash(ctx, password)
 	if err != nil {
 		return "", err
 	}
@@ -132,7 +144,7 @@ func (s *Service) Bootstrap(ctx context.Context, password string) (generated str
 		if err := q.AddMembership(ctx, id, sandbox.ID); err != nil {
 			return err
 		}
-		if err := q.SetUserRoles(ctx, id, 0, []int64{byName["admins"]}); err != nil {
+		if err := q.SetUserRoles(ctx, id, 0, []int64{byName[AdminsRole]}); err != nil {
 			return err
 		}
 		return q.SetUserRoles(ctx, id, sandbox.ID, []int64{byName["researchers"], byName["managers"]})

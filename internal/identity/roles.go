@@ -125,6 +125,9 @@ func (s *Service) CreateRole(ctx context.Context, in RoleInput) (RoleView, error
 				return notFound(err, "tenant", tenantID)
 			}
 		}
+		if err := q.LockRoleNames(ctx); err != nil {
+			return err
+		}
 		taken, err := q.RoleNameTaken(ctx, in.Name, tenantID, 0)
 		if err != nil {
 			return err
@@ -177,6 +180,9 @@ func (s *Service) editRole(ctx context.Context, id int64, in RoleInput, tenantID
 				return apperr.Invalid("role %s is built in", r.Name).WithDetail("only its sortOrder can change")
 			}
 		} else {
+			if err := q.LockRoleNames(ctx); err != nil {
+				return err
+			}
 			taken, err := q.RoleNameTaken(ctx, in.Name, r.TenantID.Int64, r.ID)
 			if err != nil {
 				return err

@@ -3,6 +3,7 @@ package identity
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/kamonohashi-go/kamonohashi/internal/apperr"
@@ -111,7 +112,7 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (UserView, error
 	if err := auth.CheckPassword(in.Password); err != nil {
 		return UserView{}, err
 	}
-	hash, err := auth.HashPassword(in.Password)
+	hash, err := s.hasher.Hash(ctx, in.Password)
 	if err != nil {
 		return UserView{}, err
 	}
@@ -153,13 +154,17 @@ func (s *Service) EditUser(ctx context.Context, id int64, in UserInput) (UserVie
 	var out UserView
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		q := tx.Q()
+		if err := q.LockUser(ctx, id); err != nil {
+			return notFound(err, "user", id)
+		}
 		u, err := q.UserByID(ctx, id)
 		if err != nil {
 			return notFound(err, "user", id)
 		}
-		if u.Name == AdminName && len(in.SystemRoles) == 0 {
-			return apperr.Invalid("the admin user must keep a system role").
-				WithDetail("otherwise nobody could administer the system")
+		if u.Name == AdminName {
+			if err := keepsAdminsRole(ctx, q, in.SystemRoles); err != nil {
+				return err
+			}
 		}
 		old, err := q.Memberships(ctx, id)
 		if err != nil {
@@ -177,6 +182,22 @@ func (s *Service) EditUser(ctx context.Context, id int64, in UserInput) (UserVie
 		return err
 	})
 	return out, err
+}
+
+// keepsAdminsRole refuses to take the built-in admins role from the admin
+// user: another system role could grant no menus at all, and then nobody
+// could administer the system.
+func keepsAdminsRole(ctx context.Context, q store.Q, roleIDs []int64) error {
+	roles, err := q.ListRoles(ctx)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(roles, func(r store.Role) bool { return r.Name == AdminsRole && r.IsSystemRole && !r.TenantID.Valid })
+	if i < 0 || !slices.Contains(roleIDs, roles[i].ID) {
+		return apperr.Invalid("the admin user must keep the %s system role", AdminsRole).
+			WithDetail("otherwise nobody could be sure to administer the system")
+	}
+	return nil
 }
 
 // applyUserRoles validates and stores the system roles and tenants of a user.
@@ -373,6 +394,10 @@ func (s *Service) RemoveTenantUser(ctx context.Context, id int64) error {
 	}
 	return s.db.InTx(ctx, func(tx *store.Tx) error {
 		q := tx.Q()
+		// Two removals at once must not both see "another tenant is left".
+		if err := q.LockUser(ctx, id); err != nil {
+			return notFound(err, "user", id)
+		}
 		if _, err := s.tenantUserView(ctx, q, p.TenantID, id); err != nil {
 			return err
 		}

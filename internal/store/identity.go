@@ -4,31 +4,53 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"time"
 )
 
-// JWTSecret returns the install's token signing secret, creating it on first use.
+// JWTSecret returns the install's token signing secret, creating it on first
+// use. The row has the fixed id 1 and the insert yields to an existing one,
+// so replicas starting together agree on one secret.
 func (db *DB) JWTSecret(ctx context.Context) ([]byte, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	q := db.Q()
+	if _, err := q.exec(ctx, `INSERT INTO settings (id, jwt_secret) VALUES (1, ?) ON CONFLICT (id) DO NOTHING`,
+		base64.StdEncoding.EncodeToString(b)); err != nil {
+		return nil, fmt.Errorf("jwt secret: %w", err)
+	}
 	var secret string
-	err := db.InTx(ctx, func(tx *Tx) error {
-		err := tx.Q().get(ctx, &secret, `SELECT jwt_secret FROM settings ORDER BY id LIMIT 1`)
-		if !errors.Is(err, ErrNoRows) {
-			return err
-		}
-		b := make([]byte, 32)
-		if _, err := rand.Read(b); err != nil {
-			return err
-		}
-		secret = base64.StdEncoding.EncodeToString(b)
-		_, err = tx.Q().exec(ctx, `INSERT INTO settings (jwt_secret) VALUES (?)`, secret)
-		return err
-	})
-	if err != nil {
+	if err := q.get(ctx, &secret, `SELECT jwt_secret FROM settings WHERE id = 1`); err != nil {
 		return nil, fmt.Errorf("jwt secret: %w", err)
 	}
 	return base64.StdEncoding.DecodeString(secret)
+}
+
+// LockUser keeps other transactions from changing the user's memberships
+// until this one ends. SQLite transactions already hold the write lock
+// (they begin IMMEDIATE); PostgreSQL locks the user's row.
+func (q Q) LockUser(ctx context.Context, id int64) error {
+	if q.dialect != Postgres {
+		return nil
+	}
+	var got int64
+	return q.get(ctx, &got, `SELECT id FROM users WHERE id = ? FOR UPDATE`, id)
+}
+
+// roleNamesLock is the advisory lock key that serialises role-name checks.
+const roleNamesLock = 0x6b71_0002
+
+// LockRoleNames serialises transactions that check and claim role names,
+// which span scopes (a common role's name is taken in every tenant) and so
+// cannot rest on one unique index.
+func (q Q) LockRoleNames(ctx context.Context) error {
+	if q.dialect != Postgres {
+		return nil
+	}
+	_, err := q.exec(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(roleNamesLock))
+	return err
 }
 
 // ---- users

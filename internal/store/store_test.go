@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -286,6 +287,33 @@ func TestInTx(t *testing.T) {
 						t.Errorf("tenant after rollback: err = %v, want ErrNoRows", err)
 					}
 				})
+			}
+		})
+	}
+}
+
+// TestJWTSecretOnce: replicas starting together on a fresh database agree on
+// one signing secret, which stays the same afterwards.
+func TestJWTSecretOnce(t *testing.T) {
+	for _, engine := range testenv.Engines(t) {
+		t.Run(engine, func(t *testing.T) {
+			db := testenv.NewDB(t, engine)
+			const n = 8
+			got := make([][]byte, n)
+			errs := make([]error, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Go(func() { got[i], errs[i] = db.JWTSecret(t.Context()) })
+			}
+			wg.Wait()
+			later, err := db.JWTSecret(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range n {
+				if errs[i] != nil || !bytes.Equal(got[i], later) || len(later) != 32 {
+					t.Errorf("caller %d: secret %x, %v; later %x", i, got[i], errs[i], later)
+				}
 			}
 		})
 	}

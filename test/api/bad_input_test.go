@@ -136,6 +136,9 @@ func TestBadUsers(t *testing.T) {
 		var teamRole roleView
 		admin.Do(t, "POST", "/api/v2/admin/roles", makeRole("labelers", "Labeler", 40).ofTenant(teamA.ID)).
 			want(t, http.StatusCreated).decode(t, &teamRole)
+		var auditors roleView
+		admin.Do(t, "POST", "/api/v2/admin/roles", makeRole("auditors", "Auditor", 50).systemRole()).
+			want(t, http.StatusCreated).decode(t, &auditors)
 
 		creates := map[string]struct {
 			in         userIn
@@ -177,6 +180,7 @@ func TestBadUsers(t *testing.T) {
 			wantStatus int
 		}{
 			"admin without a system role":    {"/api/v2/admin/users/1", makeUser("").withoutCredentials().in(sandboxID), http.StatusBadRequest},
+			"admin with another system role": {"/api/v2/admin/users/1", makeUser("").withoutCredentials().system(auditors.ID).in(sandboxID), http.StatusBadRequest},
 			"no tenant":                      {fmt.Sprintf("/api/v2/admin/users/%d", root2.ID), makeUser("").withoutCredentials().system(roleAdmins), http.StatusBadRequest},
 			"a tenant that is not there":     {fmt.Sprintf("/api/v2/admin/users/%d", root2.ID), makeUser("").withoutCredentials().in(sandboxID).in(999), http.StatusNotFound},
 			"a user that is not there":       {"/api/v2/admin/users/999", makeUser("").withoutCredentials().in(sandboxID), http.StatusNotFound},

@@ -163,10 +163,36 @@ func TestWebhookTest(t *testing.T) {
 			t.Error("refused webhook reported as accepted")
 		}
 		mu.Lock()
-		defer mu.Unlock()
 		if len(got) != 2 || !strings.HasPrefix(got[0]["text"], "<@U123> ") || !strings.Contains(got[0]["text"], "admin") {
 			t.Errorf("messages received: %v", got)
 		}
+		mu.Unlock()
 		admin.Do(t, "POST", "/api/v2/account/webhook/slack/test", map[string]string{"slackUrl": ""}).wantProblem(t, http.StatusBadRequest)
+
+		// Internal addresses outside the allowed networks are refused before
+		// any connection is made; redirects are not followed.
+		port := receiver.URL[strings.LastIndex(receiver.URL, ":"):]
+		for _, target := range []string{
+			"http://169.254.169.254/latest/meta-data/",
+			"http://127.0.0.2" + port + "/hook",
+			"http://[::ffff:10.0.0.1]/hook",
+			"http://0.0.0.0" + port + "/hook",
+		} {
+			p := admin.Do(t, "POST", "/api/v2/account/webhook/slack/test", map[string]string{"slackUrl": target}).
+				wantProblem(t, http.StatusBadRequest)
+			if !strings.Contains(p.Detail, "internal address") {
+				t.Errorf("%s: detail %q does not say why", target, p.Detail)
+			}
+		}
+		redirector := httptest.NewServer(http.RedirectHandler(receiver.URL+"/hook", http.StatusFound))
+		defer redirector.Close()
+		admin.Do(t, "POST", "/api/v2/account/webhook/slack/test",
+			map[string]string{"slackUrl": redirector.URL}).want(t, http.StatusOK).decode(t, &ok)
+		mu.Lock()
+		n := len(got)
+		mu.Unlock()
+		if ok || n != 2 {
+			t.Errorf("a redirecting webhook: ok=%v, receiver got %d messages; want false and 2 (not followed)", ok, n)
+		}
 	})
 }

@@ -109,6 +109,7 @@ func newEnv(t *testing.T, engine string) *env {
 	cfg.AdminPassword = adminPassword
 	cfg.LoginMaxFails = loginMaxFails
 	cfg.LoginLockout = loginLockout
+	cfg.WebhookNetworks = "127.0.0.1" // the test's webhook receiver; every other internal address stays refused
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelError}))
 	a, err := app.New(context.Background(), cfg, log, app.WithDB(db), app.WithClock(clock.Now))
 	if err != nil {

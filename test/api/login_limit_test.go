@@ -3,8 +3,11 @@ package api_test
 import (
 	"fmt"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestLoginRateLimit: after LoginMaxFails wrong passwords for a user from one
@@ -110,5 +113,50 @@ func TestLoginSprayLimit(t *testing.T) {
 
 		e.clock.Advance(loginLockout)
 		try(t, adminName, adminPassword).want(t, http.StatusOK)
+	})
+}
+
+// TestLoginParallelGuesses: guesses sent all at once are counted as they
+// arrive, so no more than the limit are checked however many race.
+func TestLoginParallelGuesses(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		const n = 4 * loginMaxFails
+		statuses := make([]int, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				statuses[i] = e.anon().Do(t, "POST", "/api/v2/account/login",
+					loginIn{UserName: adminName, Password: fmt.Sprintf("guess-%d", i)}).Status
+			})
+		}
+		wg.Wait()
+		count := map[int]int{}
+		for _, s := range statuses {
+			count[s]++
+		}
+		want := map[int]int{http.StatusBadRequest: loginMaxFails, http.StatusTooManyRequests: n - loginMaxFails}
+		if diff := cmp.Diff(want, count); diff != "" {
+			t.Errorf("statuses of %d parallel guesses (-want +got):\n%s", n, diff)
+		}
+	})
+}
+
+// TestPasswordChangeLimit: a stolen token cannot be used to guess the
+// current password: wrong guesses are limited like logins.
+func TestPasswordChangeLimit(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		admin := e.admin(t)
+		e.createUser(t, admin, makeUser("bob").in(sandboxID, roleUsers))
+		bob := e.login(t, "bob", passwordOf("bob"))
+		change := func(current string) *resp {
+			return bob.Do(t, "PUT", "/api/v2/account/password", map[string]string{"currentPassword": current, "newPassword": "bob-new-pass-2"})
+		}
+		for range loginMaxFails {
+			change("wrong-guess").wantProblem(t, http.StatusBadRequest)
+		}
+		change(passwordOf("bob")).wantProblem(t, http.StatusTooManyRequests)
+		e.clock.Advance(loginLockout)
+		change(passwordOf("bob")).want(t, http.StatusNoContent)
+		e.login(t, "bob", "bob-new-pass-2")
 	})
 }

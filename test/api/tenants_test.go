@@ -3,6 +3,7 @@ package api_test
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -89,6 +90,62 @@ func TestConcurrentDuplicates(t *testing.T) {
 					t.Errorf("statuses of %d simultaneous creations (-want +got):\n%s", n, diff)
 				}
 			})
+		}
+	})
+}
+
+// TestConcurrentRemovals: two managers removing the same user from their
+// two tenants at once cannot leave the user with none: one removal wins.
+func TestConcurrentRemovals(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		admin := e.admin(t)
+		teamA := e.createTenant(t, admin, makeTenant("team-a"))
+		teamB := e.createTenant(t, admin, makeTenant("team-b"))
+		e.createUser(t, admin, makeUser("ann").defaultIn(teamA.ID, roleManagers))
+		e.createUser(t, admin, makeUser("ben").defaultIn(teamB.ID, roleManagers))
+		const rounds = 5
+		for i := range rounds {
+			dave := e.createUser(t, admin, makeUser(fmt.Sprintf("dave%d", i)).defaultIn(teamA.ID, roleUsers).in(teamB.ID, roleUsers))
+			ann, ben := e.login(t, "ann", passwordOf("ann")), e.login(t, "ben", passwordOf("ben"))
+			statuses := make([]int, 2)
+			var wg sync.WaitGroup
+			for j, c := range []*client{ann, ben} {
+				wg.Go(func() { statuses[j] = c.Do(t, "DELETE", fmt.Sprintf("/api/v2/tenant/users/%d", dave.ID), nil).Status })
+			}
+			wg.Wait()
+			slices.Sort(statuses)
+			if want := []int{http.StatusNoContent, http.StatusConflict}; !slices.Equal(statuses, want) {
+				t.Errorf("round %d: statuses %v, want %v", i, statuses, want)
+			}
+			var v userView
+			admin.Do(t, "GET", fmt.Sprintf("/api/v2/admin/users/%d", dave.ID), nil).want(t, http.StatusOK).decode(t, &v)
+			if len(v.Tenants) != 1 {
+				t.Errorf("round %d: dave belongs to %d tenants, want 1", i, len(v.Tenants))
+			}
+		}
+	})
+}
+
+// TestConcurrentRoleNames: a common role and a tenant's custom role of one
+// name created at once: the names clash across scopes, so one must lose.
+func TestConcurrentRoleNames(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		admin := e.admin(t)
+		teamA := e.createTenant(t, admin, makeTenant("team-a"))
+		const rounds = 5
+		for i := range rounds {
+			name := fmt.Sprintf("clash%d", i)
+			bodies := []roleIn{makeRole(name, "Common", 1), makeRole(name, "Team", 1).ofTenant(teamA.ID)}
+			statuses := make([]int, len(bodies))
+			var wg sync.WaitGroup
+			for j, b := range bodies {
+				wg.Go(func() { statuses[j] = admin.Do(t, "POST", "/api/v2/admin/roles", b).Status })
+			}
+			wg.Wait()
+			slices.Sort(statuses)
+			if want := []int{http.StatusCreated, http.StatusConflict}; !slices.Equal(statuses, want) {
+				t.Errorf("round %d: statuses %v, want %v", i, statuses, want)
+			}
 		}
 	})
 }

@@ -356,3 +356,19 @@ func TestTenantSwitch(t *testing.T) {
 		})
 	})
 }
+
+// TestLoginTenantZero: tenantId 0, which older clients send for "none",
+// logs in to the default tenant instead of being refused.
+func TestLoginTenantZero(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e *env) {
+		admin := e.admin(t)
+		teamA := e.createTenant(t, admin, makeTenant("team-a"))
+		e.createUser(t, admin, makeUser("alice").defaultIn(teamA.ID, roleUsers).in(sandboxID, roleUsers))
+		var out loginOut
+		e.anon().Do(t, "POST", "/api/v2/account/login", loginIn{UserName: "alice", Password: passwordOf("alice"), TenantID: ptr(int64(0))}).
+			want(t, http.StatusOK).decode(t, &out)
+		if out.TenantID != teamA.ID {
+			t.Errorf("tenantId 0 logged in to tenant %d, want the default %d", out.TenantID, teamA.ID)
+		}
+	})
+}
