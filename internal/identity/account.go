@@ -72,7 +72,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput, client string) (Logi
 	hash := u.PasswordHash
 	if err != nil || u.ServiceType != store.UserServiceLocal {
 		// Spend the time a real check takes, so timing does not tell which names exist.
-		hash = s.dummyHash
+		hash = dummyHash
 	}
 	good, verr := s.hasher.Verify(ctx, hash, in.Password)
 	if verr != nil { // busy or cancelled: nothing was checked
