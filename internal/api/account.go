@@ -17,7 +17,7 @@ func (s *Server) accountRoutes() []*Route {
 	m := auth.MenuCodeAccount
 	return []*Route{
 		bodyEndpoint("POST", "/api/v2/account/login", func(r *http.Request, in identity.LoginInput) (identity.LoginOutput, error) {
-			return s.id.Login(r.Context(), in, clientAddr(r))
+			return s.id.Login(r.Context(), in, s.clientAddr(r))
 		}).Anon().Limited().Doc(tag, "Log in and get a token for the given or default tenant"),
 
 		endpoint("GET", "/api/v2/account", func(r *http.Request) (identity.AccountOutput, error) {

@@ -1,7 +1,9 @@
 package api
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -110,6 +112,17 @@ func TestErrorBody(t *testing.T) {
 	writeError(w, r, discardLog(), errors.New("database exploded: secret dsn"))
 	if w.Code != http.StatusInternalServerError || strings.Contains(w.Body.String(), "secret dsn") {
 		t.Errorf("internal error leaked or wrong status %d: %s", w.Code, w.Body.String())
+	}
+
+	// A client that went away is no server failure: 503, logged below error.
+	var logged strings.Builder
+	ctx, cancel := context.WithCancel(r.Context())
+	cancel()
+	w = httptest.NewRecorder()
+	writeError(w, r.WithContext(ctx), slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		fmt.Errorf("verify: %w", context.Canceled))
+	if w.Code != http.StatusServiceUnavailable || logged.Len() != 0 {
+		t.Errorf("cancelled request: status %d, logged %q; want 503 and nothing at info", w.Code, logged.String())
 	}
 }
 

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -60,6 +61,12 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		status, title, detail = http.StatusRequestEntityTooLarge, "request body is too large", ""
+	}
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		// The client went away (or the server is stopping): not a failure to
+		// log as one; nobody may be reading this answer.
+		log.Debug("request cancelled", "method", r.Method, "path", r.URL.Path)
+		status, title, detail = http.StatusServiceUnavailable, "the request was cancelled", ""
 	}
 	if status == http.StatusInternalServerError {
 		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "error", err)

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/kamonohashi-go/kamonohashi/internal/apperr"
 	"github.com/kamonohashi-go/kamonohashi/internal/auth"
+	"github.com/kamonohashi-go/kamonohashi/internal/cidr"
 	"github.com/kamonohashi-go/kamonohashi/internal/identity"
 )
 
@@ -28,6 +30,7 @@ type Server struct {
 	id      *identity.Service
 	log     *slog.Logger
 	version string
+	proxies cidr.List
 	ready   atomic.Bool
 	routes  []*Route
 	metrics *metrics
@@ -42,6 +45,14 @@ type Option func(*Server)
 // to a server that lost its database.
 func WithHealthCheck(check func(context.Context) error) Option {
 	return func(s *Server) { s.health = check }
+}
+
+// WithTrustedProxies names the reverse proxies (an ingress, a load
+// balancer) whose X-Forwarded-For is believed when telling clients apart
+// for login limits; without it every client behind them would share one
+// address and one limit.
+func WithTrustedProxies(l cidr.List) Option {
+	return func(s *Server) { s.proxies = l }
 }
 
 // New builds the API server. It answers 503 until SetReady(true).
@@ -129,7 +140,7 @@ func (s *Server) wrap(rt *Route) http.Handler {
 		defer func() {
 			d := time.Since(start)
 			s.metrics.observe(rt, rec.status, d)
-			s.log.Debug("request", "method", r.Method, "route", rt.Path, "status", rec.status, "duration", d, "client", clientAddr(r))
+			s.log.Debug("request", "method", r.Method, "route", rt.Path, "status", rec.status, "duration", d, "peer", r.RemoteAddr)
 		}()
 		if !s.ready.Load() {
 			w.Header().Set("Retry-After", "1")
@@ -165,12 +176,28 @@ func (s *Server) authenticate(r *http.Request) (*auth.Principal, error) {
 	return s.id.Authenticate(r.Context(), strings.TrimSpace(token))
 }
 
-// clientAddr is the peer address used for login rate limiting. Forwarded
-// headers are not trusted: any client could set them.
-func clientAddr(r *http.Request) string {
+// clientAddr is the address used for login rate limiting: the peer, or,
+// when the peer is a trusted proxy, the nearest address in X-Forwarded-For
+// that is not one of the trusted proxies. Anything further left could have
+// been written by the client itself.
+func (s *Server) clientAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil || !s.proxies.Contains(ip) {
+		return host
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			return host // a garbled header: limit the proxy's own address
+		}
+		if !s.proxies.Contains(hop) {
+			return hop.Unmap().String()
+		}
 	}
 	return host
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kamonohashi-go/kamonohashi/internal/api"
+	"github.com/kamonohashi-go/kamonohashi/internal/cidr"
 	"github.com/kamonohashi-go/kamonohashi/internal/config"
 	"github.com/kamonohashi-go/kamonohashi/internal/egress"
 	"github.com/kamonohashi-go/kamonohashi/internal/identity"
@@ -89,7 +90,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		// Printed once, on the first start only; set KAMONOHASHI_ADMIN_PASSWORD to choose it.
 		log.Warn("generated the admin password; change it after logging in", "user", identity.AdminName, "password", generated)
 	}
-	srv := api.New(id, log, version.Version, api.WithHealthCheck(db.PingContext))
+	proxies, err := cidr.Parse(cfg.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("trusted-proxies: %w", err)
+	}
+	srv := api.New(id, log, version.Version, api.WithHealthCheck(db.PingContext), api.WithTrustedProxies(proxies))
 	srv.SetReady(true)
 	return &App{Config: cfg, DB: db, Identity: id, API: srv, log: log}, nil
 }
@@ -111,7 +116,8 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(
 	handler := &swapHandler{}
 	handler.set(starting.Handler())
 	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second,
-		// Bounds slow request bodies; upload handlers extend their own deadline.
+		// Bounds slow request bodies; a handler that streams large bodies must
+		// extend its own read deadline (http.ResponseController).
 		ReadTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)

@@ -17,20 +17,26 @@ func TestLoginLimiter(t *testing.T) {
 		window   = 15 * time.Minute
 		key      = "alice|10.0.0.1"
 	)
-	type step func(l *auth.LoginLimiter, clk *clock)
+	// st carries the limiter, the clock and the last admitted attempt.
+	type st struct {
+		l    *auth.LoginLimiter
+		clk  *clock
+		last auth.Attempt
+	}
+	type step func(s *st)
 	fail := func(n int) step {
-		return func(l *auth.LoginLimiter, _ *clock) {
+		return func(s *st) {
 			for range n {
-				l.Begin(key) // admitted and never taken back: a failure
+				s.last, _, _ = s.l.Begin(key) // admitted and never taken back: a failure
 			}
 		}
 	}
-	wait := func(d time.Duration) step { return func(_ *auth.LoginLimiter, clk *clock) { clk.Advance(d) } }
-	succeed := func(l *auth.LoginLimiter, _ *clock) { l.Succeed(key) }
-	refund := func(l *auth.LoginLimiter, _ *clock) { l.Refund(key) }
-	otherFails := func(l *auth.LoginLimiter, _ *clock) {
+	wait := func(d time.Duration) step { return func(s *st) { s.clk.Advance(d) } }
+	succeed := func(s *st) { s.l.Succeed(key) }
+	refundLast := func(s *st) { s.l.Refund(s.last) }
+	otherFails := func(s *st) {
 		for range maxFails {
-			l.Begin("mallory|10.0.0.2")
+			s.l.Begin("mallory|10.0.0.2")
 		}
 	}
 
@@ -53,7 +59,7 @@ func TestLoginLimiter(t *testing.T) {
 			steps: []step{fail(maxFails)},
 			want:  result{Allowed: false, Wait: window},
 		},
-		"a refusal counts down from the last failure": {
+		"a refusal counts down": {
 			steps: []step{fail(maxFails), wait(5 * time.Minute)},
 			want:  result{Allowed: false, Wait: 10 * time.Minute},
 		},
@@ -66,20 +72,31 @@ func TestLoginLimiter(t *testing.T) {
 			want:  result{Allowed: true},
 		},
 		"a refund takes back one attempt": {
-			steps: []step{fail(maxFails), refund},
+			steps: []step{fail(maxFails), refundLast},
 			want:  result{Allowed: true},
 		},
 		"a refund takes back only one attempt": {
-			steps: []step{fail(maxFails), refund, fail(1)},
+			steps: []step{fail(maxFails), refundLast, fail(1)},
 			want:  result{Allowed: false, Wait: window},
+		},
+		"refunded attempts do not keep old failures alive": {
+			// Two failures, then a good login every 10 minutes: the failures
+			// still leave the window 15 minutes after they happened.
+			steps: []step{fail(maxFails - 1), wait(10 * time.Minute), fail(1), refundLast,
+				wait(10 * time.Minute), fail(1), refundLast, fail(maxFails - 1)},
+			want: result{Allowed: true},
 		},
 		"failures older than the window do not count": {
 			steps: []step{fail(maxFails - 1), wait(window), fail(1)},
 			want:  result{Allowed: true},
 		},
-		"failures spread within the window add up": {
+		"failures within one window add up": {
+			steps: []step{fail(1), wait(5 * time.Minute), fail(1), wait(5 * time.Minute), fail(1)},
+			want:  result{Allowed: false, Wait: 5 * time.Minute},
+		},
+		"the window slides: the oldest failure leaves first": {
 			steps: []step{fail(1), wait(10 * time.Minute), fail(1), wait(10 * time.Minute), fail(1)},
-			want:  result{Allowed: false, Wait: window},
+			want:  result{Allowed: true},
 		},
 		"another key's failures do not refuse this one": {
 			steps: []step{otherFails},
@@ -88,13 +105,13 @@ func TestLoginLimiter(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			clk := newClock(epoch)
-			l := auth.NewLoginLimiter(maxFails, window, clk.Now)
-			for _, s := range tc.steps {
-				s(l, clk)
+			s := &st{clk: newClock(epoch)}
+			s.l = auth.NewLoginLimiter(maxFails, window, s.clk.Now)
+			for _, step := range tc.steps {
+				step(s)
 			}
 			var got result
-			got.Allowed, got.Wait = l.Begin(key)
+			_, got.Allowed, got.Wait = s.l.Begin(key)
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("Begin (-want +got):\n%s", diff)
 			}
@@ -110,16 +127,30 @@ func TestLoginLimiterParallel(t *testing.T) {
 	var admitted atomic.Int64
 	var wg sync.WaitGroup
 	for range racers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if ok, _ := l.Begin("alice|10.0.0.1"); ok {
+		wg.Go(func() {
+			if _, ok, _ := l.Begin("alice|10.0.0.1"); ok {
 				admitted.Add(1)
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	if got := admitted.Load(); got != maxFails {
 		t.Errorf("%d of %d parallel attempts admitted, want %d", got, racers, maxFails)
+	}
+}
+
+func TestClientKey(t *testing.T) {
+	cases := map[string]string{
+		"10.0.0.1":                 "10.0.0.1",
+		"::ffff:10.0.0.1":          "10.0.0.1",
+		"2001:db8:1:2:aaaa::1":     "2001:db8:1:2::/64",
+		"2001:db8:1:2:ffff:ffff::": "2001:db8:1:2::/64",
+		"fe80::1%eth0":             "fe80::/64",
+		"not an address":           "not an address",
+	}
+	for in, want := range cases {
+		if got := auth.ClientKey(in); got != want {
+			t.Errorf("ClientKey(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/spf13/pflag"
 	"gopkg.in/yaml.v3"
 
-	"github.com/kamonohashi-go/kamonohashi/internal/egress"
+	"github.com/kamonohashi-go/kamonohashi/internal/cidr"
 )
 
 // Config is everything `kamonohashi server` can be told. Each field has a
@@ -34,6 +34,7 @@ type Config struct {
 	ShutdownTimeout time.Duration `yaml:"shutdown-timeout" env:"KAMONOHASHI_SHUTDOWN_TIMEOUT" flag:"shutdown-timeout" help:"how long a graceful shutdown waits for requests in flight"`
 	LoginMaxFails   int           `yaml:"login-max-failures" env:"KAMONOHASHI_LOGIN_MAX_FAILURES" flag:"login-max-failures" help:"failed logins per user and client address before further attempts are refused"`
 	LoginLockout    time.Duration `yaml:"login-lockout" env:"KAMONOHASHI_LOGIN_LOCKOUT" flag:"login-lockout" help:"window in which failed logins are counted, and how long a refusal lasts"`
+	TrustedProxies  string        `yaml:"trusted-proxies" env:"KAMONOHASHI_TRUSTED_PROXIES" flag:"trusted-proxies" help:"comma-separated CIDRs of reverse proxies (ingress, load balancer) whose X-Forwarded-For names the client for login limits; empty: the peer address is the client"`
 	WebhookNetworks string        `yaml:"webhook-allowed-networks" env:"KAMONOHASHI_WEBHOOK_ALLOWED_NETWORKS" flag:"webhook-allowed-networks" help:"comma-separated CIDRs of internal networks that Slack-compatible webhooks may call (e.g. an on-premises Mattermost); loopback, private and link-local addresses are refused otherwise"`
 }
 
@@ -183,8 +184,11 @@ func (c Config) Validate() error {
 	case c.LoginLockout <= 0:
 		return errors.New("login-lockout must be positive")
 	}
-	if _, err := egress.ParsePolicy(c.WebhookNetworks); err != nil {
+	if _, err := cidr.Parse(c.WebhookNetworks); err != nil {
 		return fmt.Errorf("webhook-allowed-networks: %w", err)
+	}
+	if _, err := cidr.Parse(c.TrustedProxies); err != nil {
+		return fmt.Errorf("trusted-proxies: %w", err)
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -59,7 +59,7 @@ func TestCheck(t *testing.T) {
 }
 
 func TestParsePolicyRefusesNonsense(t *testing.T) {
-	for _, in := range []string{"10.0.0.0/33", "example.com", "10.0.0/8"} {
+	for _, in := range []string{"10.0.0.0/33", "example.com", "10.0.0/8", "fe80::1%eth0", "::ffff:10.0.0.0/8"} {
 		if _, err := egress.ParsePolicy(in); err == nil {
 			t.Errorf("ParsePolicy(%q) accepted it", in)
 		}

@@ -52,21 +52,24 @@ func (s *Service) Login(ctx context.Context, in LoginInput, client string) (Logi
 	if err != nil {
 		return LoginOutput{}, err
 	}
-	key := strings.ToLower(name) + "|" + client
-	// Both limiters count the attempt now; a success takes it back below.
-	ok, wait := s.limiter.Begin(key)
+	addr := auth.ClientKey(client)
+	key := strings.ToLower(name) + "|" + addr
+	// Both limiters count the attempt now; whatever turns out not to be a
+	// failed guess is taken back below.
+	userTry, ok, wait := s.limiter.Begin(key)
 	if !ok {
-		return LoginOutput{}, tooManyLogins(wait)
+		return LoginOutput{}, tooMany("Too many failed logins.", wait)
 	}
-	if okAddr, waitAddr := s.addrLimiter.Begin(client); !okAddr {
-		s.limiter.Refund(key) // refused before any check: not a guess
-		return LoginOutput{}, tooManyLogins(waitAddr)
+	addrTry, ok, wait := s.addrLimiter.Begin(addr)
+	if !ok {
+		s.limiter.Refund(userTry) // refused before any check: not a guess
+		return LoginOutput{}, tooMany("Too many failed logins.", wait)
 	}
+	refund := func() { s.limiter.Refund(userTry); s.addrLimiter.Refund(addrTry) }
 	q := s.db.Q()
 	u, err := q.UserByName(ctx, name)
 	if err != nil && !errors.Is(err, store.ErrNoRows) {
-		s.limiter.Refund(key)
-		s.addrLimiter.Refund(client)
+		refund()
 		return LoginOutput{}, err
 	}
 	hash := u.PasswordHash
@@ -76,8 +79,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput, client string) (Logi
 	}
 	good, verr := s.hasher.Verify(ctx, hash, in.Password)
 	if verr != nil { // busy or cancelled: nothing was checked
-		s.limiter.Refund(key)
-		s.addrLimiter.Refund(client)
+		refund()
 		return LoginOutput{}, verr
 	}
 	if err != nil || u.ServiceType != store.UserServiceLocal || !good {
@@ -85,7 +87,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput, client string) (Logi
 		return LoginOutput{}, ErrBadCredentials
 	}
 	s.limiter.Succeed(key)
-	s.addrLimiter.Refund(client) // the address's earlier failures stay: one good account must not reset a spray
+	s.addrLimiter.Refund(addrTry) // the address's earlier failures stay: one good account must not reset a spray
 	ms, err := q.Memberships(ctx, u.ID)
 	if err != nil {
 		return LoginOutput{}, err
@@ -113,9 +115,9 @@ func (s *Service) Login(ctx context.Context, in LoginInput, client string) (Logi
 	return s.issue(u, tenant, lifetime)
 }
 
-func tooManyLogins(wait time.Duration) error {
+func tooMany(title string, wait time.Duration) error {
 	secs := int(wait.Round(time.Second) / time.Second)
-	return (&apperr.Error{Kind: apperr.KindTooMany, Title: "Too many failed logins."}).
+	return (&apperr.Error{Kind: apperr.KindTooMany, Title: title}).
 		WithDetail("try again in %d seconds", secs).WithHeader("Retry-After", strconv.Itoa(max(secs, 1)))
 }
 
@@ -259,12 +261,13 @@ func (s *Service) ChangePassword(ctx context.Context, in PasswordInput) error {
 	}
 	// A stolen token must not become a way to guess the password.
 	key := "password-change|" + strconv.FormatInt(u.ID, 10)
-	if ok, wait := s.limiter.Begin(key); !ok {
-		return tooManyLogins(wait)
+	try, ok, wait := s.limiter.Begin(key)
+	if !ok {
+		return tooMany("Too many wrong current passwords.", wait)
 	}
 	good, err := s.hasher.Verify(ctx, u.PasswordHash, in.CurrentPassword)
 	if err != nil {
-		s.limiter.Refund(key)
+		s.limiter.Refund(try)
 		return err
 	}
 	if !good {
@@ -360,7 +363,10 @@ func (s *Service) TestWebhook(ctx context.Context, w Webhook) (bool, error) {
 	}
 	ok, err := s.postWebhook(ctx, w.SlackURL, text)
 	if errors.Is(err, egress.ErrRefused) {
-		return false, apperr.Invalid("slackUrl %s cannot be called", w.SlackURL).WithDetail("%v", err)
+		// The address stays in the server log: telling it to the caller
+		// would turn the button into a resolver of internal names.
+		return false, apperr.Invalid("slackUrl points to an internal address").
+			WithDetail("ask the administrator to allow its network (webhook-allowed-networks)")
 	}
 	return ok, nil
 }

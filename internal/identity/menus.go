@@ -96,6 +96,10 @@ func (s *Service) ListMenus(ctx context.Context, lang string) ([]MenuView, error
 	return out, nil
 }
 
+// adminsKeep are the system menus the admins role never loses: with them
+// an administrator can restore every other permission.
+var adminsKeep = []string{auth.MenuCodeMenu, auth.MenuCodeRole, auth.MenuCodeUser}
+
 // SetMenuRoles sets which roles may open a menu: tenant menus take tenant
 // roles only, system menus system roles only.
 func (s *Service) SetMenuRoles(ctx context.Context, menuID int, roleIDs []int64, lang string) (MenuView, error) {
@@ -123,6 +127,13 @@ func (s *Service) SetMenuRoles(ctx context.Context, menuID int, roleIDs []int64,
 			if !slices.Contains(candidates, rid) {
 				return apperr.Invalid("role %d cannot be given menu %s", rid, m.Code).
 					WithDetail("tenant menus take tenant roles and system menus take system roles")
+			}
+		}
+		if slices.Contains(adminsKeep, m.Code) {
+			i := slices.IndexFunc(roles, func(r store.Role) bool { return r.Name == AdminsRole && r.IsSystemRole && !r.TenantID.Valid })
+			if i >= 0 && !slices.Contains(roleIDs, roles[i].ID) {
+				return apperr.Invalid("the %s role keeps menu %s", AdminsRole, m.Code).
+					WithDetail("without it nobody could be sure to give permissions back")
 			}
 		}
 		return q.SetMenuRoles(ctx, m.Code, candidates, roleIDs)

@@ -436,6 +436,9 @@ func (s *Service) SetTenantUserRoles(ctx context.Context, id int64, roleIDs []in
 	var out TenantUserView
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		q := tx.Q()
+		if err := q.LockUser(ctx, id); err != nil {
+			return notFound(err, "user", id)
+		}
 		if _, err := s.tenantUserView(ctx, q, p.TenantID, id); err != nil {
 			return err
 		}

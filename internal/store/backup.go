@@ -61,15 +61,21 @@ func pgDump(ctx context.Context, file, databaseURL string) error {
 	return nil
 }
 
-// splitPassword returns the URL without its password, and the password.
+// splitPassword returns the URL without its password (from the user info
+// or a password= parameter), and the password.
 func splitPassword(databaseURL string) (string, string, error) {
 	u, err := url.Parse(databaseURL)
-	if err != nil {
-		return "", "", fmt.Errorf("backup: database URL: %w", err)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return "", "", errors.New("backup: the database URL must be a postgres:// URL")
 	}
 	pw, ok := u.User.Password()
 	if ok {
 		u.User = url.User(u.User.Username())
+	}
+	if q := u.Query(); q.Has("password") {
+		pw = q.Get("password")
+		q.Del("password")
+		u.RawQuery = q.Encode()
 	}
 	return u.String(), pw, nil
 }

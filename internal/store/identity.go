@@ -29,14 +29,16 @@ func (db *DB) JWTSecret(ctx context.Context) ([]byte, error) {
 }
 
 // LockUser keeps other transactions from changing the user's memberships
-// until this one ends. SQLite transactions already hold the write lock
-// (they begin IMMEDIATE); PostgreSQL locks the user's row.
+// and roles until this one ends; every transaction that changes them takes
+// it first. SQLite transactions already hold the write lock (they begin
+// IMMEDIATE); PostgreSQL locks the user's row, in the mode that still lets
+// other rows reference it.
 func (q Q) LockUser(ctx context.Context, id int64) error {
 	if q.dialect != Postgres {
 		return nil
 	}
 	var got int64
-	return q.get(ctx, &got, `SELECT id FROM users WHERE id = ? FOR UPDATE`, id)
+	return q.get(ctx, &got, `SELECT id FROM users WHERE id = ? FOR NO KEY UPDATE`, id)
 }
 
 // roleNamesLock is the advisory lock key that serialises role-name checks.

@@ -90,8 +90,22 @@ type Queryer interface {
 }
 
 // InTx runs fn in a transaction and commits when fn returns nil, so that a
-// multi-row change is either whole or absent.
+// multi-row change is either whole or absent. On PostgreSQL a transaction
+// chosen as a deadlock victim or failing serialization is run again (fn
+// must therefore only touch the database and its own results).
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	for try := 1; ; try++ {
+		err := db.inTxOnce(ctx, fn)
+		if try < maxTxTries && retryable(err) {
+			continue
+		}
+		return err
+	}
+}
+
+const maxTxTries = 3
+
+func (db *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) error {
 	stx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -104,6 +118,12 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("commit: %w", mapErr(err))
 	}
 	return nil
+}
+
+// retryable reports PostgreSQL's serialization failure and deadlock victim.
+func retryable(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && (pg.Code == "40001" || pg.Code == "40P01")
 }
 
 // Tx is a transaction that knows its dialect.

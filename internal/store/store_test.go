@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"log/slog"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -316,5 +318,47 @@ func TestJWTSecretOnce(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestInTxRetriesDeadlock: two transactions that lock two rows in opposite
+// order deadlock on PostgreSQL; the victim is run again and both succeed.
+func TestInTxRetriesDeadlock(t *testing.T) {
+	if !slices.Contains(testenv.Engines(t), testenv.Postgres) {
+		t.Skip("deadlocks between row locks happen on PostgreSQL only (SQLite writers take turns)")
+	}
+	db := testenv.NewDB(t, testenv.Postgres)
+	ctx := t.Context()
+	other, err := db.Q().InsertTenant(ctx, tenant("other"), "test", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tries atomic.Int64
+	var holding sync.WaitGroup // both hold their first row before taking the second
+	holding.Add(2)
+	run := func(first, second int64) error {
+		return db.InTx(ctx, func(tx *store.Tx) error {
+			n := tries.Add(1)
+			if _, err := tx.ExecContext(ctx, `UPDATE tenants SET display_name = 'x' WHERE id = $1`, first); err != nil {
+				return err
+			}
+			if n <= 2 {
+				holding.Done()
+				holding.Wait()
+			}
+			_, err := tx.ExecContext(ctx, `UPDATE tenants SET display_name = 'y' WHERE id = $1`, second)
+			return err
+		})
+	}
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	wg.Go(func() { errs[0] = run(1, other) })
+	wg.Go(func() { errs[1] = run(other, 1) })
+	wg.Wait()
+	if errs[0] != nil || errs[1] != nil {
+		t.Fatalf("InTx results %v, %v; want both to succeed", errs[0], errs[1])
+	}
+	if got := tries.Load(); got != 3 {
+		t.Errorf("%d runs of the two functions, want 3 (the deadlock victim once more)", got)
 	}
 }

@@ -49,6 +49,8 @@ const (
 	menuAccount      = 1
 	menuTraining     = 9
 	menuTenant       = 16
+	menuUser         = 22
+	menuMenu         = 24
 	defaultStorageID = int64(1)
 )
 

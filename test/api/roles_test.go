@@ -242,6 +242,8 @@ func TestMenus(t *testing.T) {
 			"roles on a menu open to all":    {fmt.Sprintf("/api/v2/admin/menus/%d", menuAccount), []int64{roleUsers}, http.StatusBadRequest},
 			"a role that is not there":       {fmt.Sprintf("/api/v2/admin/menus/%d", menuTraining), []int64{999}, http.StatusBadRequest},
 			"a menu that is not there":       {"/api/v2/admin/menus/999", []int64{roleUsers}, http.StatusNotFound},
+			"admins losing the Menu menu":    {fmt.Sprintf("/api/v2/admin/menus/%d", menuMenu), []int64{}, http.StatusBadRequest},
+			"admins losing the User menu":    {fmt.Sprintf("/api/v2/admin/menus/%d", menuUser), []int64{}, http.StatusBadRequest},
 			"a menu id that is text":         {"/api/v2/admin/menus/Training", []int64{roleUsers}, http.StatusBadRequest},
 			"a body that is not a list":      {fmt.Sprintf("/api/v2/admin/menus/%d", menuTraining), map[string]int{"id": 2}, http.StatusBadRequest},
 		}

@@ -95,7 +95,8 @@ func TestConcurrentDuplicates(t *testing.T) {
 }
 
 // TestConcurrentRemovals: two managers removing the same user from their
-// two tenants at once cannot leave the user with none: one removal wins.
+// two tenants at once cannot leave the user with none: one removal wins;
+// a role change at the same time neither fails nor deadlocks.
 func TestConcurrentRemovals(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, e *env) {
 		admin := e.admin(t)
@@ -108,11 +109,19 @@ func TestConcurrentRemovals(t *testing.T) {
 			dave := e.createUser(t, admin, makeUser(fmt.Sprintf("dave%d", i)).defaultIn(teamA.ID, roleUsers).in(teamB.ID, roleUsers))
 			ann, ben := e.login(t, "ann", passwordOf("ann")), e.login(t, "ben", passwordOf("ben"))
 			statuses := make([]int, 2)
+			var roleStatus int
 			var wg sync.WaitGroup
 			for j, c := range []*client{ann, ben} {
 				wg.Go(func() { statuses[j] = c.Do(t, "DELETE", fmt.Sprintf("/api/v2/tenant/users/%d", dave.ID), nil).Status })
 			}
+			// Changing his roles meanwhile waits its turn (it deadlocked once).
+			wg.Go(func() {
+				roleStatus = ann.Do(t, "PUT", fmt.Sprintf("/api/v2/tenant/users/%d/roles", dave.ID), []int64{roleResearchers}).Status
+			})
 			wg.Wait()
+			if roleStatus != http.StatusOK && roleStatus != http.StatusNotFound {
+				t.Errorf("round %d: setting roles meanwhile answered %d, want 200 or 404", i, roleStatus)
+			}
 			slices.Sort(statuses)
 			if want := []int{http.StatusNoContent, http.StatusConflict}; !slices.Equal(statuses, want) {
 				t.Errorf("round %d: statuses %v, want %v", i, statuses, want)
