@@ -70,12 +70,6 @@ func WithLoginLimit(max int, window time.Duration) Option {
 	return func(s *Service) { s.loginMax, s.loginWindow = max, window }
 }
 
-// WithPasswordHashing bounds argon2id work: parallel hashes at once (0: one
-// per CPU) and queue callers waiting before the server answers 503.
-func WithPasswordHashing(parallel, queue int) Option {
-	return func(s *Service) { s.hasher = auth.NewHasher(parallel, queue) }
-}
-
 // WithSecrets sets the box that encrypts stored credentials.
 func WithSecrets(b *secret.Box) Option { return func(s *Service) { s.secrets = b } }
 

@@ -130,8 +130,7 @@ func (s *Service) SetMenuRoles(ctx context.Context, menuID int, roleIDs []int64,
 			}
 		}
 		if slices.Contains(adminsKeep, m.Code) {
-			i := slices.IndexFunc(roles, func(r store.Role) bool { return r.Name == AdminsRole && r.IsSystemRole && !r.TenantID.Valid })
-			if i >= 0 && !slices.Contains(roleIDs, roles[i].ID) {
+			if id, ok := adminsRoleID(roles); ok && !slices.Contains(roleIDs, id) {
 				return apperr.Invalid("the %s role keeps menu %s", AdminsRole, m.Code).
 					WithDetail("without it nobody could be sure to give permissions back")
 			}

@@ -186,18 +186,26 @@ func (s *Service) EditUser(ctx context.Context, id int64, in UserInput) (UserVie
 
 // keepsAdminsRole refuses to take the built-in admins role from the admin
 // user: another system role could grant no menus at all, and then nobody
-// could administer the system.
+// could be sure to administer the system.
 func keepsAdminsRole(ctx context.Context, q store.Q, roleIDs []int64) error {
 	roles, err := q.ListRoles(ctx)
 	if err != nil {
 		return err
 	}
-	i := slices.IndexFunc(roles, func(r store.Role) bool { return r.Name == AdminsRole && r.IsSystemRole && !r.TenantID.Valid })
-	if i < 0 || !slices.Contains(roleIDs, roles[i].ID) {
+	if id, ok := adminsRoleID(roles); ok && !slices.Contains(roleIDs, id) {
 		return apperr.Invalid("the admin user must keep the %s system role", AdminsRole).
 			WithDetail("otherwise nobody could be sure to administer the system")
 	}
 	return nil
+}
+
+// adminsRoleID finds the built-in admins system role among roles.
+func adminsRoleID(roles []store.Role) (int64, bool) {
+	i := slices.IndexFunc(roles, func(r store.Role) bool { return r.Name == AdminsRole && r.IsSystemRole && !r.TenantID.Valid })
+	if i < 0 {
+		return 0, false
+	}
+	return roles[i].ID, true
 }
 
 // applyUserRoles validates and stores the system roles and tenants of a user.
