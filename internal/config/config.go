@@ -33,7 +33,7 @@ type Config struct {
 	TokenLifetime   time.Duration `yaml:"token-lifetime" env:"KAMONOHASHI_TOKEN_LIFETIME" flag:"token-lifetime" help:"lifetime of a login token when the client asks for none"`
 	ShutdownTimeout time.Duration `yaml:"shutdown-timeout" env:"KAMONOHASHI_SHUTDOWN_TIMEOUT" flag:"shutdown-timeout" help:"how long a graceful shutdown waits for requests in flight"`
 	LoginMaxFails   int           `yaml:"login-max-failures" env:"KAMONOHASHI_LOGIN_MAX_FAILURES" flag:"login-max-failures" help:"failed logins per user and client address before further attempts are refused"`
-	LoginLockout    time.Duration `yaml:"login-lockout" env:"KAMONOHASHI_LOGIN_LOCKOUT" flag:"login-lockout" help:"window in which failed logins are counted, and how long a refusal lasts"`
+	LoginLockout    time.Duration `yaml:"login-lockout" env:"KAMONOHASHI_LOGIN_LOCKOUT" flag:"login-lockout" help:"sliding window in which failed logins are counted; a refusal lasts until enough of them have left it"`
 	TrustedProxies  string        `yaml:"trusted-proxies" env:"KAMONOHASHI_TRUSTED_PROXIES" flag:"trusted-proxies" help:"comma-separated CIDRs of reverse proxies (ingress, load balancer) whose X-Forwarded-For names the client for login limits; empty: the peer address is the client"`
 	WebhookNetworks string        `yaml:"webhook-allowed-networks" env:"KAMONOHASHI_WEBHOOK_ALLOWED_NETWORKS" flag:"webhook-allowed-networks" help:"comma-separated CIDRs of internal networks that Slack-compatible webhooks may call (e.g. an on-premises Mattermost); loopback, private and link-local addresses are refused otherwise"`
 }
