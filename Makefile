@@ -17,7 +17,7 @@ build:
 run: build
 	$(BIN)/kamonohashi server
 
-# Every test, with the services they need (PostgreSQL) installed and started.
+# Every test, with the services they need (PostgreSQL, an S3 server) installed and started.
 test:
 	scripts/test.sh
 

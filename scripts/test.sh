@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: lint, unit tests, and integration/e2e tests on SQLite and
 # on a real PostgreSQL that this script installs (Debian package) and starts
-# on loopback. Idempotent; safe to run on a fresh machine.
+# on loopback, and the storage tests on an S3-compatible server (versitygw,
+# built from source once) also on loopback. Idempotent; safe to run on a
+# fresh machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +19,11 @@ echo "== postgres" >&2
 pg_url=$(scripts/test-postgres.sh start)
 trap 'scripts/test-postgres.sh stop >/dev/null 2>&1 || true' EXIT
 
-echo "== go test (sqlite and postgres)" >&2
+echo "== s3 (versitygw)" >&2
+s3_url=$(scripts/test-s3.sh start)
+trap 'scripts/test-postgres.sh stop >/dev/null 2>&1 || true; scripts/test-s3.sh stop >/dev/null 2>&1 || true' EXIT
+
+echo "== go test (sqlite, postgres and s3)" >&2
 export KQI_TEST_POSTGRES_URL="$pg_url" KQI_TEST_REQUIRE_POSTGRES=1 KQI_BIN="$PWD/bin/kamonohashi"
+export KQI_TEST_S3_ENDPOINT="$s3_url" KQI_TEST_S3_ACCESS_KEY=kqitest KQI_TEST_S3_SECRET_KEY=kqitestsecret KQI_TEST_REQUIRE_S3=1
 go test -count=1 -timeout 20m ./...
