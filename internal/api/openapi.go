@@ -51,8 +51,8 @@ var errorResponses = []errorResponse{
 		description: "The request conflicts with the current state (a duplicate name, a resource in use).",
 		applies:     func(*Route) bool { return true }},
 	{status: http.StatusRequestEntityTooLarge, name: "PayloadTooLarge",
-		description: fmt.Sprintf("The request body is over %d bytes.", maxJSONBody),
-		applies:     func(rt *Route) bool { return rt.In != nil }},
+		description: fmt.Sprintf("The request body is over %d bytes (JSON), or over the server's upload-max-bytes (files).", maxJSONBody),
+		applies:     func(rt *Route) bool { return rt.In != nil || rt.RawIn != nil }},
 	{status: http.StatusUnsupportedMediaType, name: "UnsupportedMediaType",
 		description: "The request body is not sent as application/json.",
 		applies:     func(rt *Route) bool { return rt.In != nil }},
@@ -186,10 +186,17 @@ func routeOperation(g *schemaGen, rt *Route, errRefs map[int]*openapi3.ResponseR
 		op.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithRequired(true).
 			WithContent(openapi3.Content{"application/json": {Schema: g.ref(rt.In)}})}
 	}
+	if rt.RawIn != nil {
+		op.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().WithRequired(true).
+			WithContent(binaryContent(rt.RawIn))}
+	}
 
 	ok := openapi3.NewResponse().WithDescription(http.StatusText(rt.Status))
 	if rt.Out != nil && rt.Status != http.StatusNoContent {
 		ok.Content = openapi3.Content{"application/json": {Schema: g.ref(rt.Out)}}
+	}
+	if rt.RawOut != nil {
+		ok.Content = binaryContent(rt.RawOut)
 	}
 	ok.Headers = headers(rt.Header)
 	op.Responses.Set(fmt.Sprint(rt.Status), &openapi3.ResponseRef{Value: ok})
@@ -360,4 +367,13 @@ func ValidateResponse(doc *openapi3.T) (func(req *http.Request, status int, head
 		}
 		return nil
 	}, nil
+}
+
+// binaryContent describes a body of raw bytes in any of the media types.
+func binaryContent(media []string) openapi3.Content {
+	c := openapi3.Content{}
+	for _, m := range media {
+		c[m] = &openapi3.MediaType{Schema: inline(openapi3.NewStringSchema().WithFormat("binary"))}
+	}
+	return c
 }

@@ -113,7 +113,7 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 			}
 			want := summary{
 				Tags: []string{rt.Tag}, Summary: rt.Summary, PathParams: pathParams(rt), QueryParams: queryParams,
-				Public: rt.Public, Statuses: wantStatuses(rt), HasBody: rt.In != nil,
+				Public: rt.Public, Statuses: wantStatuses(rt), HasBody: rt.In != nil || rt.RawIn != nil,
 			}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("operation (-want +got):\n%s", diff)
@@ -145,6 +145,9 @@ func wantStatuses(rt *Route) []string {
 	}
 	if rt.In != nil {
 		codes = append(codes, "413", "415")
+	}
+	if rt.RawIn != nil { // a file or archive: any media type is read as bytes
+		codes = append(codes, "413")
 	}
 	if rt.Path == loginPath || rt.Path == "/api/v2/account/password" { // where passwords are guessed
 		codes = append(codes, "429")

@@ -23,9 +23,12 @@ type Route struct {
 	Status      int // success status
 	In          reflect.Type
 	Out         reflect.Type
-	Query       []Param
-	Header      []Param // response headers
-	handle      func(w http.ResponseWriter, r *http.Request) error
+	// RawIn and RawOut name the media types of a body that is not JSON
+	// (an uploaded file, an archive, an image).
+	RawIn, RawOut []string
+	Query         []Param
+	Header        []Param // response headers
+	handle        func(w http.ResponseWriter, r *http.Request) error
 }
 
 // Param documents a query parameter or response header.
@@ -89,6 +92,12 @@ func writeOut(w http.ResponseWriter, status int, out any) error {
 	writeJSON(w, status, out)
 	return nil
 }
+
+// Accepts documents a non-JSON request body of the given media types.
+func (rt *Route) Accepts(media ...string) *Route { rt.RawIn = media; return rt }
+
+// Produces documents a non-JSON response of the given media types.
+func (rt *Route) Produces(media ...string) *Route { rt.RawOut = media; return rt }
 
 // Doc sets the OpenAPI tag and summary.
 func (rt *Route) Doc(tag, summary string) *Route { rt.Tag, rt.Summary = tag, summary; return rt }

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -22,7 +23,10 @@ import (
 	"github.com/kamonohashi-go/kamonohashi/internal/apperr"
 	"github.com/kamonohashi-go/kamonohashi/internal/auth"
 	"github.com/kamonohashi-go/kamonohashi/internal/cidr"
+	"github.com/kamonohashi-go/kamonohashi/internal/data"
+	"github.com/kamonohashi-go/kamonohashi/internal/dataset"
 	"github.com/kamonohashi-go/kamonohashi/internal/identity"
+	stores "github.com/kamonohashi-go/kamonohashi/internal/storage/endpoint"
 )
 
 // Server holds the API's dependencies.
@@ -35,6 +39,11 @@ type Server struct {
 	routes  []*Route
 	metrics *metrics
 	health  func(context.Context) error
+
+	data        *data.Service
+	datasets    *dataset.Service
+	storages    *stores.Pool
+	externalURL string
 }
 
 // Option configures a Server.
@@ -53,6 +62,17 @@ func WithHealthCheck(check func(context.Context) error) Option {
 // address and one limit.
 func WithTrustedProxies(l cidr.List) Option {
 	return func(s *Server) { s.proxies = l }
+}
+
+// WithData serves the data, dataset and storage areas.
+func WithData(d *data.Service, ds *dataset.Service, pool *stores.Pool) Option {
+	return func(s *Server) { s.data, s.datasets, s.storages = d, ds, pool }
+}
+
+// WithExternalURL sets the URL clients reach the server at, for the signed
+// URLs the server serves itself; without it each request's Host is used.
+func WithExternalURL(u string) Option {
+	return func(s *Server) { s.externalURL = strings.TrimSuffix(u, "/") }
 }
 
 // New builds the API server. It answers 503 until SetReady(true).
@@ -76,6 +96,7 @@ func (s *Server) allRoutes() []*Route {
 	var rs []*Route
 	for _, group := range [][]*Route{
 		s.accountRoutes(), s.tenantRoutes(), s.userRoutes(), s.roleRoutes(), s.menuRoutes(), s.versionRoutes(),
+		s.dataRoutes(), s.datasetRoutes(), s.storageRoutes(),
 	} {
 		rs = append(rs, group...)
 	}
@@ -85,24 +106,42 @@ func (s *Server) allRoutes() []*Route {
 // Handler returns the HTTP handler of the whole server.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	methods := map[string][]string{} // path -> methods served there
+	methods := map[string][]string{} // path shape -> methods served there
+	patterns := map[string]string{}  // path shape -> one path of that shape
 	for _, rt := range s.routes {
 		h := s.wrap(rt)
 		// The original served every endpoint under /api/v1 too; old clients keep working.
 		for _, p := range []string{rt.Path, strings.Replace(rt.Path, "/api/v2/", "/api/v1/", 1)} {
 			mux.Handle(rt.Method+" "+p, h)
-			methods[p] = append(methods[p], rt.Method)
+			// Paths that differ only in wildcard names ({name}, {fileId})
+			// are one shape and get one fallback.
+			shape := pathShape(p)
+			methods[shape] = append(methods[shape], rt.Method)
+			if _, ok := patterns[shape]; !ok {
+				patterns[shape] = p
+			}
 		}
 	}
 	// Other methods on a known path get the error body with Allow, not the
-	// mux's plain-text 405.
-	for p, ms := range methods {
+	// mux's plain-text 405. They are registered per method: a method-less
+	// pattern would conflict with a route of another shape that overlaps
+	// it (/data/archive and GET /data/{id}).
+	for shape, ms := range methods {
 		allow := strings.Join(ms, ", ")
-		mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
+		h := func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", allow)
 			writeError(w, r, s.log, &apperr.Error{Kind: apperr.KindMethodNotAllowed,
 				Title: fmt.Sprintf("%s is not allowed on %s", r.Method, r.URL.Path), Detail: "use " + allow})
-		})
+		}
+		for _, m := range []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"} {
+			if slices.Contains(ms, m) || (m == "HEAD" && slices.Contains(ms, "GET")) {
+				continue
+			}
+			mux.HandleFunc(m+" "+patterns[shape], h)
+		}
+	}
+	if s.data != nil {
+		mux.HandleFunc("/storage/", s.signedStorage)
 	}
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
@@ -113,6 +152,17 @@ func (s *Server) Handler() http.Handler {
 	})
 	mux.HandleFunc("GET /{$}", s.home)
 	return s.recoverer(securityHeaders(mux))
+}
+
+// pathShape replaces the names of path wildcards with {}.
+func pathShape(p string) string {
+	segs := strings.Split(p, "/")
+	for i, seg := range segs {
+		if strings.HasPrefix(seg, "{") {
+			segs[i] = "{}"
+		}
+	}
+	return strings.Join(segs, "/")
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

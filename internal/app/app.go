@@ -16,9 +16,12 @@ import (
 	"github.com/kamonohashi-go/kamonohashi/internal/api"
 	"github.com/kamonohashi-go/kamonohashi/internal/cidr"
 	"github.com/kamonohashi-go/kamonohashi/internal/config"
+	"github.com/kamonohashi-go/kamonohashi/internal/data"
+	"github.com/kamonohashi-go/kamonohashi/internal/dataset"
 	"github.com/kamonohashi-go/kamonohashi/internal/egress"
 	"github.com/kamonohashi-go/kamonohashi/internal/identity"
 	"github.com/kamonohashi-go/kamonohashi/internal/secret"
+	"github.com/kamonohashi-go/kamonohashi/internal/storage/endpoint"
 	"github.com/kamonohashi-go/kamonohashi/internal/store"
 	"github.com/kamonohashi-go/kamonohashi/internal/version"
 )
@@ -28,6 +31,9 @@ type App struct {
 	Config   config.Config
 	DB       *store.DB
 	Identity *identity.Service
+	Data     *data.Service
+	Datasets *dataset.Service
+	Storages *endpoint.Pool
 	API      *api.Server
 	log      *slog.Logger
 }
@@ -76,9 +82,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err != nil {
 		return nil, fmt.Errorf("webhook-allowed-networks: %w", err)
 	}
+	signKey := signingKey(key)
+	def, err := defaultStorage(ctx, cfg, signKey, o.now)
+	if err != nil {
+		return nil, err
+	}
+	pool := endpoint.NewPool(db, box, def, signKey, log)
 	id, err := identity.New(ctx, db, identity.WithClock(o.now), identity.WithLogger(log), identity.WithSecrets(box),
 		identity.WithTokenLifetime(cfg.TokenLifetime), identity.WithLoginLimit(cfg.LoginMaxFails, cfg.LoginLockout),
-		identity.WithHTTPClient(egressPolicy.Client(10*time.Second)))
+		identity.WithHTTPClient(egressPolicy.Client(10*time.Second)), identity.WithTenantStorage(pool.EnsureTenant))
 	if err != nil {
 		return nil, err
 	}
@@ -94,9 +106,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err != nil {
 		return nil, fmt.Errorf("trusted-proxies: %w", err)
 	}
-	srv := api.New(id, log, version.Version, api.WithHealthCheck(db.PingContext), api.WithTrustedProxies(proxies))
+	ensureTenants(ctx, db, pool, log)
+	dataSvc := data.New(db, pool, data.WithClock(o.now), data.WithLogger(log), data.WithURLLifetime(cfg.URLLifetime),
+		data.WithMaxUpload(int64(cfg.UploadMaxBytes)))
+	datasets := dataset.New(db, dataSvc, dataset.WithClock(o.now))
+	srv := api.New(id, log, version.Version, api.WithHealthCheck(db.PingContext), api.WithTrustedProxies(proxies),
+		api.WithData(dataSvc, datasets, pool), api.WithExternalURL(cfg.ExternalURL))
 	srv.SetReady(true)
-	return &App{Config: cfg, DB: db, Identity: id, API: srv, log: log}, nil
+	return &App{Config: cfg, DB: db, Identity: id, Data: dataSvc, Datasets: datasets, Storages: pool, API: srv, log: log}, nil
 }
 
 // Close releases the database.
@@ -131,6 +148,9 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(
 	}
 	defer a.Close()
 	handler.set(a.API.Handler())
+	bg, stopBG := context.WithCancel(ctx)
+	defer stopBG()
+	go a.RunBackground(bg)
 	log.Info("ready", "addr", "http://"+ln.Addr().String(), "startup", time.Since(start).Round(time.Millisecond),
 		"database", string(a.DB.Dialect), "data_dir", cfg.DataDir)
 	if ready != nil {

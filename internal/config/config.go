@@ -36,6 +36,18 @@ type Config struct {
 	LoginLockout    time.Duration `yaml:"login-lockout" env:"KAMONOHASHI_LOGIN_LOCKOUT" flag:"login-lockout" help:"sliding window in which failed logins are counted; a refusal lasts until enough of them have left it"`
 	TrustedProxies  string        `yaml:"trusted-proxies" env:"KAMONOHASHI_TRUSTED_PROXIES" flag:"trusted-proxies" help:"comma-separated CIDRs of reverse proxies (ingress, load balancer) whose X-Forwarded-For names the client for login limits; empty: the peer address is the client"`
 	WebhookNetworks string        `yaml:"webhook-allowed-networks" env:"KAMONOHASHI_WEBHOOK_ALLOWED_NETWORKS" flag:"webhook-allowed-networks" help:"comma-separated CIDRs of internal networks that Slack-compatible webhooks may call (e.g. an on-premises Mattermost); loopback, private and link-local addresses are refused otherwise"`
+	Storage         string        `yaml:"storage" env:"KAMONOHASHI_STORAGE" flag:"storage" help:"where files live: dir (a directory, which may be an NFS mount) or s3 (any S3-compatible store)"`
+	StorageDir      string        `yaml:"storage-dir" env:"KAMONOHASHI_STORAGE_DIR" flag:"storage-dir" help:"directory of the dir storage; empty: storage/ in the data directory"`
+	S3Endpoint      string        `yaml:"s3-endpoint" env:"KAMONOHASHI_S3_ENDPOINT" flag:"s3-endpoint" help:"URL of the S3 store, e.g. http://storage:9000 (storage s3)"`
+	S3PublicURL     string        `yaml:"s3-public-endpoint" env:"KAMONOHASHI_S3_PUBLIC_ENDPOINT" flag:"s3-public-endpoint" help:"URL browsers and CLIs reach the S3 store at, written into presigned URLs; empty: s3-endpoint"`
+	S3Region        string        `yaml:"s3-region" env:"KAMONOHASHI_S3_REGION" flag:"s3-region" help:"S3 region"`
+	S3Bucket        string        `yaml:"s3-bucket" env:"KAMONOHASHI_S3_BUCKET" flag:"s3-bucket" help:"one bucket for every tenant (keys <tenant>/<type>/…); empty: one bucket per tenant, named after it"`
+	S3PathStyle     bool          `yaml:"s3-path-style" env:"KAMONOHASHI_S3_PATH_STYLE" flag:"s3-path-style" help:"address buckets as http://host/bucket (most self-hosted stores) instead of http://bucket.host"`
+	S3AccessKey     string        `yaml:"s3-access-key" env:"KAMONOHASHI_S3_ACCESS_KEY" flag:"s3-access-key" help:"S3 access key"`
+	S3SecretKey     string        `yaml:"-" env:"KAMONOHASHI_S3_SECRET_KEY" flag:"-" help:"S3 secret key (environment only)"`
+	ExternalURL     string        `yaml:"external-url" env:"KAMONOHASHI_EXTERNAL_URL" flag:"external-url" help:"URL clients reach this server at, used in signed upload and download URLs of the dir storage; empty: taken from each request's Host"`
+	URLLifetime     time.Duration `yaml:"signed-url-lifetime" env:"KAMONOHASHI_SIGNED_URL_LIFETIME" flag:"signed-url-lifetime" help:"how long signed upload and download URLs stay valid; uploads not registered within it are removed"`
+	UploadMaxBytes  int           `yaml:"upload-max-bytes" env:"KAMONOHASHI_UPLOAD_MAX_BYTES" flag:"upload-max-bytes" help:"largest streamed upload or archive accepted in one request, in bytes"`
 }
 
 // Default returns the embedded-defaults configuration.
@@ -49,6 +61,11 @@ func Default() Config {
 		ShutdownTimeout: 30 * time.Second,
 		LoginMaxFails:   10,
 		LoginLockout:    15 * time.Minute,
+		Storage:         "dir",
+		S3Region:        "us-east-1",
+		S3PathStyle:     true,
+		URLLifetime:     24 * time.Hour, // the original's PreSignedUrlExpirationSec
+		UploadMaxBytes:  1 << 40,
 	}
 }
 
@@ -100,6 +117,8 @@ func RegisterFlags(fs *pflag.FlagSet) {
 			fs.Int(name, v, help)
 		case time.Duration:
 			fs.Duration(name, v, help)
+		case bool:
+			fs.Bool(name, v, help)
 		}
 	}
 }
@@ -158,6 +177,12 @@ func setField(v reflect.Value, raw string) error {
 			return fmt.Errorf("%q is not a whole number", raw)
 		}
 		v.SetInt(int64(n))
+	case bool:
+		b, err := strconv.ParseBool(raw)
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", raw)
+		}
+		v.SetBool(b)
 	case time.Duration:
 		d, err := time.ParseDuration(raw)
 		if err != nil {
@@ -183,6 +208,17 @@ func (c Config) Validate() error {
 		return errors.New("login-max-failures must be at least 1")
 	case c.LoginLockout <= 0:
 		return errors.New("login-lockout must be positive")
+	case c.Storage != "dir" && c.Storage != "s3":
+		return fmt.Errorf("storage %q: use dir or s3", c.Storage)
+	case c.Storage == "s3" && (c.S3Endpoint == "" || c.S3AccessKey == "" || c.S3SecretKey == ""):
+		return errors.New("storage s3 needs s3-endpoint, s3-access-key and KAMONOHASHI_S3_SECRET_KEY")
+	case c.URLLifetime < time.Minute || c.URLLifetime > 7*24*time.Hour:
+		return errors.New("signed-url-lifetime must be between 1m and 168h (S3 signs URLs for at most 7 days)")
+	case c.UploadMaxBytes < 1:
+		return errors.New("upload-max-bytes must be positive")
+	}
+	if c.ExternalURL != "" && !strings.HasPrefix(c.ExternalURL, "http://") && !strings.HasPrefix(c.ExternalURL, "https://") {
+		return errors.New("external-url must start with http:// or https://")
 	}
 	if _, err := cidr.Parse(c.WebhookNetworks); err != nil {
 		return fmt.Errorf("webhook-allowed-networks: %w", err)

@@ -50,6 +50,7 @@ type Service struct {
 	tokenLifetime time.Duration
 	http          *http.Client
 	secrets       *secret.Box
+	tenantStorage func(ctx context.Context, storageID int64, tenant string) error
 }
 
 // Option configures a Service.
@@ -72,6 +73,12 @@ func WithLoginLimit(max int, window time.Duration) Option {
 
 // WithSecrets sets the box that encrypts stored credentials.
 func WithSecrets(b *secret.Box) Option { return func(s *Service) { s.secrets = b } }
+
+// WithTenantStorage sets what prepares a tenant's place on a storage (a
+// directory or bucket) when a tenant is created or moved to another one.
+func WithTenantStorage(prepare func(ctx context.Context, storageID int64, tenant string) error) Option {
+	return func(s *Service) { s.tenantStorage = prepare }
+}
 
 // WithHTTPClient sets the client used for outgoing webhooks; the default
 // refuses internal addresses (see package egress).

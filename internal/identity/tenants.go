@@ -202,6 +202,11 @@ func (s *Service) CreateTenant(ctx context.Context, in TenantInput) (TenantView,
 		if err := q.SetTenantLinks(ctx, id, in.GitIDs, in.RegistryIDs); err != nil {
 			return err
 		}
+		// Inside the transaction: a tenant whose storage cannot be prepared
+		// is not created.
+		if err := s.prepareStorage(ctx, in.StorageID, in.TenantName); err != nil {
+			return err
+		}
 		created, err := q.TenantByID(ctx, id)
 		if err != nil {
 			return err
@@ -230,6 +235,19 @@ func (s *Service) EditTenant(ctx context.Context, id int64, in TenantInput) (Ten
 		}
 		if err := checkTenantInput(ctx, q, &in); err != nil {
 			return err
+		}
+		if in.StorageID != t.StorageID {
+			has, err := q.TenantHasFiles(ctx, id)
+			if err != nil {
+				return err
+			}
+			if has {
+				return apperr.Conflict("tenant %s has files on storage %d", t.Name, t.StorageID).
+					WithDetail("the server does not move files between storages; keep the storage, or copy the files and delete the data first")
+			}
+			if err := s.prepareStorage(ctx, in.StorageID, t.Name); err != nil {
+				return err
+			}
 		}
 		t.DisplayName, t.StorageID = in.DisplayName, in.StorageID
 		t.DefaultGitID, t.DefaultRegistryID = store.NullInt(*in.DefaultGitID), store.NullInt(*in.DefaultRegistryID)
@@ -306,4 +324,11 @@ func (s *Service) DeleteTenant(ctx context.Context, id int64) (TenantDeleteOutpu
 		return nil
 	})
 	return TenantDeleteOutput{}, err
+}
+
+func (s *Service) prepareStorage(ctx context.Context, storageID int64, tenant string) error {
+	if s.tenantStorage == nil {
+		return nil
+	}
+	return s.tenantStorage(ctx, storageID, tenant)
 }

@@ -1,8 +1,7 @@
 package identity
 
 import (
-	"time"
-
+	"github.com/kamonohashi-go/kamonohashi/internal/audit"
 	"github.com/kamonohashi-go/kamonohashi/internal/store"
 )
 
@@ -10,16 +9,9 @@ import (
 // including its spelling of userGroupTanantMapIdLists).
 
 // AuditView is the who/when part of most outputs.
-type AuditView struct {
-	CreatedBy  string    `json:"createdBy"`
-	CreatedAt  time.Time `json:"createdAt"`
-	ModifiedBy string    `json:"modifiedBy"`
-	ModifiedAt time.Time `json:"modifiedAt"`
-}
+type AuditView = audit.View
 
-func auditView(a store.Audit) AuditView {
-	return AuditView{CreatedBy: a.CreatedBy, CreatedAt: a.CreatedAt.UTC(), ModifiedBy: a.ModifiedBy, ModifiedAt: a.ModifiedAt.UTC()}
-}
+func auditView(a store.Audit) AuditView { return audit.Of(a) }
 
 // RoleInfo is a role as shown inside user and account views.
 type RoleInfo struct {

@@ -271,11 +271,6 @@ func (q Q) SetTenantLinks(ctx context.Context, tenantID int64, gits, registries 
 
 // ---- endpoints a tenant refers to
 
-func (q Q) StorageByID(ctx context.Context, id int64) (Storage, error) {
-	var s Storage
-	return s, q.get(ctx, &s, `SELECT id, name, server_address, nfs_server, nfs_root FROM storages WHERE id = ?`, id)
-}
-
 // Gits and Registries list id and name of every git endpoint / registry.
 func (q Q) Gits(ctx context.Context) ([]Named, error) {
 	var ns []Named

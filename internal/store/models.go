@@ -79,9 +79,16 @@ type Membership struct {
 type Storage struct {
 	ID            int64  `db:"id"`
 	Name          string `db:"name"`
-	ServerAddress string `db:"server_address"`
+	ServerAddress string `db:"server_address"` // S3 endpoint URL; empty for a directory
+	AccessKey     string `db:"access_key"`
+	SecretSealed  string `db:"secret_key"` // sealed by internal/secret
+	Region        string `db:"region"`
+	Bucket        string `db:"bucket"` // empty: one bucket per tenant
+	PathStyle     bool   `db:"path_style"`
+	Directory     string `db:"directory"` // where the server sees the files (an NFS mount)
 	NfsServer     string `db:"nfs_server"`
 	NfsRoot       string `db:"nfs_root"`
+	Audit
 }
 
 // Named is an id with a name, for existence checks and pickers.
@@ -92,3 +99,70 @@ type Named struct {
 
 // NullInt turns 0 into NULL.
 func NullInt(v int64) sql.NullInt64 { return sql.NullInt64{Int64: v, Valid: v != 0} }
+
+// Data is a named set of uploaded files in a tenant.
+type Data struct {
+	ID           int64         `db:"id"`
+	TenantID     int64         `db:"tenant_id"`
+	DisplayID    int64         `db:"display_id"`
+	Name         string        `db:"name"`
+	Memo         string        `db:"memo"`
+	ParentDataID sql.NullInt64 `db:"parent_data_id"` // the input of the preprocessing that made it
+	Audit
+}
+
+// DataFile is one file of a data, stored at <tenant>/Data/<StoredPath>.
+type DataFile struct {
+	ID         int64     `db:"id"`
+	TenantID   int64     `db:"tenant_id"`
+	DataID     int64     `db:"data_id"`
+	FileName   string    `db:"file_name"`
+	StoredPath string    `db:"stored_path"`
+	Size       int64     `db:"size"`
+	SHA256     string    `db:"sha256"`
+	CreatedBy  string    `db:"created_by"`
+	CreatedAt  time.Time `db:"created_at"`
+}
+
+// Tag types, as the original's Tags.Type.
+const (
+	TagData     = 1
+	TagTraining = 2
+)
+
+// DataType classifies dataset entries (training, testing, validation).
+type DataType struct {
+	ID        int64  `db:"id"`
+	Name      string `db:"name"`
+	SortOrder int    `db:"sort_order"`
+}
+
+// Dataset groups data for jobs, by data type or flat.
+type Dataset struct {
+	ID        int64  `db:"id"`
+	TenantID  int64  `db:"tenant_id"`
+	DisplayID int64  `db:"display_id"`
+	Name      string `db:"name"`
+	Memo      string `db:"memo"`
+	IsFlat    bool   `db:"is_flat"`
+	IsLocked  bool   `db:"is_locked"` // used by a training: entries are frozen
+	Audit
+}
+
+// DatasetEntry puts one data into a dataset, under a type unless flat.
+type DatasetEntry struct {
+	DatasetID  int64         `db:"dataset_id"`
+	DataID     int64         `db:"data_id"`
+	DataTypeID sql.NullInt64 `db:"data_type_id"`
+}
+
+// Upload is a completed upload waiting to be claimed by a data file or an
+// attachment.
+type Upload struct {
+	ID        int64     `db:"id"`
+	TenantID  int64     `db:"tenant_id"`
+	ObjectKey string    `db:"object_key"` // <ResourceType>/<stored path>
+	Size      int64     `db:"size"`
+	SHA256    string    `db:"sha256"`
+	CreatedAt time.Time `db:"created_at"`
+}

@@ -81,12 +81,13 @@ type responseCheck func(req *http.Request, status int, header http.Header, body 
 
 // env is one running server on a fresh database.
 type env struct {
-	engine string
-	app    *app.App
-	url    string
-	clock  *fakeClock
-	check  responseCheck
-	http   *http.Client
+	engine  string
+	storage string
+	app     *app.App
+	url     string
+	clock   *fakeClock
+	check   responseCheck
+	http    *http.Client
 }
 
 // forEachEngine runs fn once per database engine of this test run, each with
@@ -102,7 +103,32 @@ func forEachEngine(t *testing.T, fn func(t *testing.T, e *env)) {
 	}
 }
 
-func newEnv(t *testing.T, engine string) *env {
+// forEachBackend runs fn once per database engine and storage backend
+// (directory, and the real S3 server when the run has one).
+func forEachBackend(t *testing.T, fn func(t *testing.T, e *env)) {
+	t.Helper()
+	t.Parallel()
+	for _, engine := range testenv.Engines(t) {
+		for _, st := range testenv.Storages(t) {
+			t.Run(engine+"/"+st, func(t *testing.T) {
+				t.Parallel()
+				fn(t, newEnvOn(t, engine, st))
+			})
+		}
+	}
+}
+
+func newEnv(t *testing.T, engine string) *env { return newEnvOn(t, engine, testenv.Dir) }
+
+func newEnvOn(t *testing.T, engine, storage string) *env {
+	t.Helper()
+	return newEnvWith(t, engine, storage, nil)
+}
+
+type configT = config.Config
+
+// newEnvWith builds a server whose configuration adjust may change.
+func newEnvWith(t *testing.T, engine, storage string, adjust func(*config.Config)) *env {
 	t.Helper()
 	db := testenv.NewDB(t, engine)
 	clock := &fakeClock{now: clockStart}
@@ -112,6 +138,14 @@ func newEnv(t *testing.T, engine string) *env {
 	cfg.LoginMaxFails = loginMaxFails
 	cfg.LoginLockout = loginLockout
 	cfg.WebhookNetworks = "127.0.0.1" // the test's webhook receiver; every other internal address stays refused
+	if storage == testenv.S3 {
+		s3 := testenv.S3Server(t)
+		cfg.Storage, cfg.S3Endpoint, cfg.S3AccessKey, cfg.S3SecretKey = "s3", s3.Endpoint, s3.AccessKey, s3.SecretKey
+		cfg.S3Bucket = testenv.UniqueBucket(t) // one bucket per server: parallel tests share no tenant bucket
+	}
+	if adjust != nil {
+		adjust(&cfg)
+	}
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelError}))
 	a, err := app.New(context.Background(), cfg, log, app.WithDB(db), app.WithClock(clock.Now))
 	if err != nil {
@@ -119,7 +153,7 @@ func newEnv(t *testing.T, engine string) *env {
 	}
 	srv := httptest.NewServer(a.API.Handler())
 	t.Cleanup(srv.Close)
-	return &env{engine: engine, app: a, url: srv.URL, clock: clock, check: responseValidator(t, a),
+	return &env{engine: engine, storage: storage, app: a, url: srv.URL, clock: clock, check: responseValidator(t, a),
 		http: srv.Client()}
 }
 
