@@ -358,7 +358,9 @@ func TestInTxRetriesDeadlock(t *testing.T) {
 	if errs[0] != nil || errs[1] != nil {
 		t.Fatalf("InTx results %v, %v; want both to succeed", errs[0], errs[1])
 	}
-	if got := tries.Load(); got != 3 {
-		t.Errorf("%d runs of the two functions, want 3 (the deadlock victim once more)", got)
+	// At least the victim ran again; a loaded machine can see the retry
+	// deadlock once more, which InTx also absorbs.
+	if got := tries.Load(); got < 3 {
+		t.Errorf("%d runs of the two functions, want 3 or more (the deadlock victim again)", got)
 	}
 }
