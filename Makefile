@@ -6,10 +6,26 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -s -w -X github.com/kamonohashi-go/kamonohashi/internal/version.Version=$(VERSION)
 BIN      := bin
 
-.PHONY: build run test test-go lint bench clean
+.PHONY: build web web-deps generate run test test-go test-web lint bench clean
 
-build:
+build: web
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/kamonohashi ./cmd/kamonohashi
+
+# The web console (web/, Vue + Vite) built into web/dist, which the binary
+# embeds. npm ci runs only when package-lock.json changed.
+web: web-deps
+	cd web && rm -rf dist/assets dist/index.html && npm run --silent build
+
+web-deps: web/node_modules/.package-lock.json
+
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+
+# Regenerates the console's typed API client from the route table.
+generate: web-deps
+	CGO_ENABLED=0 $(GO) run ./cmd/kamonohashi openapi > web/openapi.json
+	cd web && npm run --silent generate
 
 # Runs the server on 127.0.0.1:8080 with everything under ~/.kamonohashi.
 # The admin password comes from KAMONOHASHI_ADMIN_PASSWORD, or is generated
@@ -22,7 +38,7 @@ test:
 	scripts/test.sh
 
 lint:
-	@test -z "$$(gofmt -l cmd internal test bench)" || { gofmt -l cmd internal test bench; echo 'gofmt: files above need formatting'; exit 1; }
+	@test -z "$$(gofmt -l cmd internal test bench web/embed.go)" || { gofmt -l cmd internal test bench web/embed.go; echo 'gofmt: files above need formatting'; exit 1; }
 	$(GO) vet ./...
 
 bench: build

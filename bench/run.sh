@@ -76,3 +76,6 @@ kill -TERM "$pid"; wait "$pid" || true
 printf '%-44s %8s req/s  p50 %s ms  p99 %s ms\n' "GET /healthz (baseline), 4 clients" "$hz_rps" "$hz_p50" "$hz_p99"
 printf '%-44s %8s req/s  p50 %s ms  p99 %s ms  (baseline/this: %sx)\n' "GET /api/v2/account (token + DB), 4 clients" \
   "$ac_rps" "$ac_p50" "$ac_p99" "$(calc "$hz_rps / $ac_rps")"
+
+echo
+bench/upload.sh

@@ -3,17 +3,17 @@
 # on a real PostgreSQL that this script installs (Debian package) and starts
 # on loopback, and the storage tests on an S3-compatible server (versitygw,
 # built from source once) also on loopback. Idempotent; safe to run on a
-# fresh machine.
+# fresh machine. Then the web console's end-to-end suite in Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 command -v go >/dev/null || export PATH="/usr/local/go/bin:$PATH"
 
+echo "== build (web console and binary)" >&2
+make --no-print-directory build
+
 echo "== lint" >&2
 make --no-print-directory lint
-
-echo "== build" >&2
-make --no-print-directory build
 
 echo "== postgres" >&2
 pg_url=$(scripts/test-postgres.sh start)
@@ -27,3 +27,6 @@ echo "== go test (sqlite, postgres and s3)" >&2
 export KQI_TEST_POSTGRES_URL="$pg_url" KQI_TEST_REQUIRE_POSTGRES=1 KQI_BIN="$PWD/bin/kamonohashi"
 export KQI_TEST_S3_ENDPOINT="$s3_url" KQI_TEST_S3_ACCESS_KEY=kqitest KQI_TEST_S3_SECRET_KEY=kqitestsecret KQI_TEST_REQUIRE_S3=1
 go test -count=1 -timeout 20m ./...
+
+echo "== web console (typed client, Playwright + Chromium)" >&2
+scripts/test-web.sh

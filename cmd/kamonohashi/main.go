@@ -4,9 +4,11 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
@@ -15,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/kamonohashi-go/kamonohashi/internal/api"
 	"github.com/kamonohashi-go/kamonohashi/internal/app"
 	"github.com/kamonohashi-go/kamonohashi/internal/config"
 	"github.com/kamonohashi-go/kamonohashi/internal/store"
@@ -38,7 +41,7 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 		Version:       version.Version,
 	}
-	root.AddCommand(serverCmd(), migrateCmd(), backupCmd(), userCmd())
+	root.AddCommand(serverCmd(), migrateCmd(), backupCmd(), userCmd(), openAPICmd())
 	return root
 }
 
@@ -191,4 +194,21 @@ func readPassword(in io.Reader, prompt io.Writer) (string, error) {
 		return "", err
 	}
 	return strings.TrimRight(line, "\r\n"), nil
+}
+
+func openAPICmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "openapi",
+		Short: "Print the OpenAPI document of the API (what GET /api/openapi.json serves)",
+		Long: "Print the OpenAPI 3 document of the API to standard output. `make generate` types the web\n" +
+			"console's API client from it.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			srv := api.New(nil, slog.New(slog.DiscardHandler), "")
+			enc := json.NewEncoder(cmd.OutOrStdout())
+			enc.SetEscapeHTML(false)
+			enc.SetIndent("", "  ")
+			return enc.Encode(api.OpenAPI(srv.Routes(), version.Version))
+		},
+	}
 }

@@ -141,7 +141,7 @@ func (s *Server) Handler() http.Handler {
 		}
 	}
 	if s.data != nil {
-		mux.HandleFunc("/storage/", s.signedStorage)
+		mux.HandleFunc("/signed/", s.signedStorage)
 	}
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
@@ -150,7 +150,7 @@ func (s *Server) Handler() http.Handler {
 		writeError(w, r, s.log, apperr.NotFound("no API endpoint %s %s", r.Method, r.URL.Path).
 			WithDetail("see /api/openapi.json for the endpoints this server offers"))
 	})
-	mux.HandleFunc("GET /{$}", s.home)
+	mux.Handle("/", s.console())
 	return s.recoverer(securityHeaders(mux))
 }
 

@@ -66,7 +66,7 @@ func (s *Server) signedStorage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
-	tenant, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/storage/"), "/")
+	tenant, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/signed/"), "/")
 	srv, err := s.data.SignedServer(r.Context(), tenant)
 	if err == nil {
 		err = srv.ServeSigned(w, r)

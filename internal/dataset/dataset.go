@@ -49,6 +49,9 @@ type View struct {
 	Name      string `json:"name"`
 	Memo      string `json:"memo"`
 	IsFlat    bool   `json:"isFlat"`
+	// IsLocked: a training uses the dataset, so its entries are frozen (in
+	// lists too, an addition: the original showed it on details only).
+	IsLocked bool `json:"isLocked"`
 }
 
 // Details adds the entries: by data type name, or flat.
@@ -56,7 +59,6 @@ type Details struct {
 	View
 	Entries     map[string][]data.View `json:"entries"`
 	FlatEntries []data.View            `json:"flatEntries"`
-	IsLocked    bool                   `json:"isLocked"`
 }
 
 // Entry names one data.
@@ -114,7 +116,8 @@ type PathPair struct {
 }
 
 func view(d store.Dataset) View {
-	return View{View: audit.Of(d.Audit), ID: d.ID, DisplayID: d.DisplayID, Name: d.Name, Memo: d.Memo, IsFlat: d.IsFlat}
+	return View{View: audit.Of(d.Audit), ID: d.ID, DisplayID: d.DisplayID, Name: d.Name, Memo: d.Memo, IsFlat: d.IsFlat,
+		IsLocked: d.IsLocked}
 }
 
 func notFound(err error, id int64) error {
@@ -185,7 +188,7 @@ func (s *Service) Get(ctx context.Context, id int64) (Details, error) {
 	if err != nil {
 		return Details{}, err
 	}
-	out := Details{View: view(d), Entries: map[string][]data.View{}, FlatEntries: []data.View{}, IsLocked: d.IsLocked}
+	out := Details{View: view(d), Entries: map[string][]data.View{}, FlatEntries: []data.View{}}
 	if !d.IsFlat {
 		for _, t := range types {
 			out.Entries[t.Name] = []data.View{}

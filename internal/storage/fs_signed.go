@@ -16,7 +16,7 @@ import (
 )
 
 // signedPrefix is where the API server mounts ServeSigned.
-const signedPrefix = "/storage/"
+const signedPrefix = "/signed/"
 
 // signature is HMAC-SHA256 over the request a URL allows. Fields that do
 // not apply are empty; none but the last (the file name) can hold a
@@ -27,7 +27,7 @@ func (s *FS) signature(method string, k Key, expires int64, uploadID, part, file
 	return m.Sum(nil)
 }
 
-// signedURL is base/storage/<key>?<params>&expires=..&sig=.., its path
+// signedURL is base/signed/<key>?<params>&expires=..&sig=.., its path
 // segments escaped.
 func (s *FS) signedURL(base, method string, k Key, ttl time.Duration, uploadID, part, fileName string) string {
 	expires := s.now().Add(ttl).Unix()
@@ -48,7 +48,7 @@ func (s *FS) signedURL(base, method string, k Key, ttl time.Duration, uploadID, 
 }
 
 // PartURL is the URL ServeSigned accepts part n of an upload at:
-// {base}/storage/{tenant}/{type}/{path}?uploadId=..&partNumber=n&expires=..&sig=..
+// {base}/signed/{tenant}/{type}/{path}?uploadId=..&partNumber=n&expires=..&sig=..
 func (s *FS) PartURL(ctx context.Context, base string, k Key, uploadID string, n int, ttl time.Duration) (string, error) {
 	k, _, err := fsKey(k)
 	if err != nil {
@@ -68,7 +68,7 @@ func (s *FS) PartURL(ctx context.Context, base string, k Key, uploadID string, n
 
 // GetURL is the URL ServeSigned serves k at, as an attachment named
 // fileName ("" = the object's own name):
-// {base}/storage/{tenant}/{type}/{path}?expires=..&filename=..&sig=..
+// {base}/signed/{tenant}/{type}/{path}?expires=..&filename=..&sig=..
 func (s *FS) GetURL(ctx context.Context, base string, k Key, fileName string, ttl time.Duration) (string, error) {
 	k, _, err := fsKey(k)
 	if err != nil {
@@ -85,7 +85,7 @@ func (s *FS) GetURL(ctx context.Context, base string, k Key, fileName string, tt
 }
 
 // ServeSigned answers the URLs of PartURL and GetURL: the handler the API
-// server mounts at /storage/. r.URL.Path must still hold the /storage/
+// server mounts at /signed/. r.URL.Path must still hold the /signed/
 // prefix. PUT stores a part and answers 200 with its ETag; GET and HEAD
 // serve the file, with Range support. Errors wrap ErrSignature or
 // ErrExpired (403), ErrNotFound (404) or ErrInvalid (400); nothing is
@@ -106,7 +106,7 @@ func (s *FS) ServeSigned(w http.ResponseWriter, r *http.Request) error {
 	}
 }
 
-// signedKey parses /storage/<tenant>/<type>/<path>.
+// signedKey parses /signed/<tenant>/<type>/<path>.
 func signedKey(p string) (Key, error) {
 	rest, ok := strings.CutPrefix(p, signedPrefix)
 	if !ok {

@@ -174,11 +174,11 @@ func TestFSSignedURLs(t *testing.T) {
 	}
 
 	t.Run("the URLs have the documented form", func(t *testing.T) {
-		wantPart := "http://kqi.example/storage/t1/Data/dir/%E3%83%95%E3%82%A1%E3%82%A4%E3%83%AB%20%231.bin?uploadId=" + id + "&partNumber=1&expires=1743498060&sig="
+		wantPart := "http://kqi.example/signed/t1/Data/dir/%E3%83%95%E3%82%A1%E3%82%A4%E3%83%AB%20%231.bin?uploadId=" + id + "&partNumber=1&expires=1743498060&sig="
 		if !strings.HasPrefix(partURL, wantPart) {
 			t.Errorf("PartURL = %s\nwant prefix %s", partURL, wantPart)
 		}
-		wantGet := "http://kqi.example/storage/t1/Data/dir/%E3%83%95%E3%82%A1%E3%82%A4%E3%83%AB%20%231.bin?expires=1743498060&filename=%E3%83%95%E3%82%A1%E3%82%A4%E3%83%AB+%231.bin&sig="
+		wantGet := "http://kqi.example/signed/t1/Data/dir/%E3%83%95%E3%82%A1%E3%82%A4%E3%83%AB%20%231.bin?expires=1743498060&filename=%E3%83%95%E3%82%A1%E3%82%A4%E3%83%AB+%231.bin&sig="
 		if !strings.HasPrefix(getURL, wantGet) {
 			t.Errorf("GetURL = %s\nwant prefix %s", getURL, wantGet)
 		}
@@ -205,9 +205,9 @@ func TestFSSignedURLs(t *testing.T) {
 		"a part URL used to download":               {http.MethodGet, partURL, 0, storage.ErrInvalid},
 		"a part URL of an aborted upload":           {http.MethodPut, abortedURL, 0, storage.ErrNotFound},
 		"a DELETE":                                  {http.MethodDelete, getURL, 0, storage.ErrInvalid},
-		"a path outside /storage/":                  {http.MethodGet, strings.Replace(getURL, "/storage/", "/other/", 1), 0, storage.ErrInvalid},
-		"a path naming no object":                   {http.MethodGet, "http://kqi.example/storage/t1/Data", 0, storage.ErrInvalid},
-		"a path climbing out of the area":           {http.MethodGet, "http://kqi.example/storage/t1/Data/../../etc/passwd?expires=1&sig=00", 0, storage.ErrInvalid},
+		"a path outside /signed/":                   {http.MethodGet, strings.Replace(getURL, "/signed/", "/other/", 1), 0, storage.ErrInvalid},
+		"a path naming no object":                   {http.MethodGet, "http://kqi.example/signed/t1/Data", 0, storage.ErrInvalid},
+		"a path climbing out of the area":           {http.MethodGet, "http://kqi.example/signed/t1/Data/../../etc/passwd?expires=1&sig=00", 0, storage.ErrInvalid},
 		"a part URL changed to part 0":              {http.MethodPut, withQuery(partURL, "partNumber", "0"), 0, storage.ErrSignature},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -1,0 +1,58 @@
+// Helpers shared by the account and administration screens.
+import { ref } from 'vue'
+import { ElMessageBox, type FormItemRule } from 'element-plus'
+import { i18n } from '@/app/i18n'
+import { message } from '@/app/notify'
+
+/** useLoader runs fn with a loading flag and keeps the API's message when it fails. */
+export function useLoader(fn: () => Promise<void>) {
+  const loading = ref(true)
+  const error = ref('')
+  async function load() {
+    loading.value = true
+    error.value = ''
+    try {
+      await fn()
+    } catch (e) {
+      error.value = message(e)
+    } finally {
+      loading.value = false
+    }
+  }
+  return { loading, error, load }
+}
+
+/** confirmDelete asks before deleting (or removing: give the text and button); false when the user cancels. */
+export async function confirmDelete(name: string, opts: { text?: string; button?: string } = {}): Promise<boolean> {
+  const t = i18n.global.t
+  try {
+    await ElMessageBox.confirm(opts.text ?? t('common.confirmDelete', { name }), t('common.confirm'), {
+      type: 'warning',
+      confirmButtonText: opts.button ?? t('common.delete'),
+      cancelButtonText: t('common.cancel'),
+      confirmButtonClass: 'el-button--danger',
+    })
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** rule makes an el-form rule from a check that returns a message, or nothing when the value is good. */
+export function rule<V = string>(check: (v: V) => string | null | undefined, trigger: 'blur' | 'change' = 'blur'): FormItemRule {
+  return {
+    trigger,
+    validator: (_r: unknown, v: V, cb: (e?: Error) => void) => {
+      const m = check(v)
+      if (m) cb(new Error(m))
+      else cb()
+    },
+  }
+}
+
+/** filterBy keeps the rows any of whose fields contain the text (case-insensitive). */
+export function matches(text: string, ...fields: (string | number | null | undefined)[]): boolean {
+  const q = text.trim().toLowerCase()
+  if (!q) return true
+  return fields.some((f) => f != null && String(f).toLowerCase().includes(q))
+}
