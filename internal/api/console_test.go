@@ -1,6 +1,9 @@
 package api
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -48,5 +51,17 @@ func TestConsole(t *testing.T) {
 	rec := get("GET", "/"+assets[0])
 	if rec.Code != http.StatusOK || !strings.Contains(rec.Header().Get("Cache-Control"), "immutable") {
 		t.Errorf("GET /%s: %d %q, want 200 cached for good", assets[0], rec.Code, rec.Header().Get("Cache-Control"))
+	}
+	req := httptest.NewRequest("GET", "/"+assets[0], nil)
+	req.Header.Set("Accept-Encoding", "gzip, br")
+	zrec := httptest.NewRecorder()
+	h.ServeHTTP(zrec, req)
+	zr, err := gzip.NewReader(zrec.Body)
+	if err != nil || zrec.Header().Get("Content-Encoding") != "gzip" {
+		t.Fatalf("GET /%s accepting gzip: %q, %v; want a gzip body", assets[0], zrec.Header().Get("Content-Encoding"), err)
+	}
+	plain, _ := io.ReadAll(zr)
+	if !bytes.Equal(plain, rec.Body.Bytes()) || !strings.Contains(zrec.Header().Get("Content-Type"), "javascript") {
+		t.Errorf("gzip body differs from the file (%d vs %d bytes) or type %q", len(plain), rec.Body.Len(), zrec.Header().Get("Content-Type"))
 	}
 }
