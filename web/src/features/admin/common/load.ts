@@ -1,5 +1,5 @@
 // Helpers shared by the account and administration screens.
-import { ref } from 'vue'
+import { computed, onMounted, ref, type Ref } from 'vue'
 import { ElMessageBox, type FormItemRule } from 'element-plus'
 import { i18n } from '@/app/i18n'
 import { message } from '@/app/notify'
@@ -55,4 +55,19 @@ export function matches(text: string, ...fields: (string | number | null | undef
   const q = text.trim().toLowerCase()
   if (!q) return true
   return fields.some((f) => f != null && String(f).toLowerCase().includes(q))
+}
+
+/**
+ * useList loads a list screen's rows when it opens, and keeps those that
+ * the filter text matches in any of the fields given.
+ */
+export function useList<T>(fetch: () => Promise<T[]>, fields: (row: T) => (string | number | null | undefined)[]) {
+  const rows = ref([]) as Ref<T[]>
+  const filter = ref('')
+  const shown = computed(() => rows.value.filter((x) => matches(filter.value, ...fields(x))))
+  const { loading, error, load } = useLoader(async () => {
+    rows.value = await fetch()
+  })
+  onMounted(load)
+  return { rows, filter, shown, loading, error, load }
 }
