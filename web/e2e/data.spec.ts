@@ -239,6 +239,34 @@ test.describe('data', () => {
     await expect(page).toHaveURL(/\/data\/create$/)
   })
 
+  test('closing the page during an upload leaves no data behind', async ({ page, context, request }) => {
+    const { dir } = fixtures()
+    await login(page, 'en')
+    const tok = await token(page)
+    await page.goto('/data/create')
+    const name = `e2e-interrupted-${Date.now()}`
+    await page.getByTestId('data-name').fill(name)
+    await page.getByTestId('upload-input-files').setInputFiles([join(dir, 'image.png'), join(dir, 'notes.txt')])
+    // The first file reaches the server; the second is still on its way when the page closes.
+    let arrived = 0
+    await page.route('**/api/v2/upload/stream**', async (route) => {
+      if (arrived++ === 0) return route.continue()
+      await new Promise((r) => setTimeout(r, 10_000))
+      await route.continue().catch(() => undefined)
+    })
+    page.on('dialog', (d) => void d.accept()) // the "leave this page?" warning
+    await page.getByTestId('data-save').click()
+    await expect.poll(() => arrived).toBe(2)
+    await page.close({ runBeforeUnload: true })
+    await context.close().catch(() => undefined)
+
+    const list = await request.get(`/api/v2/data?Name=${encodeURIComponent(name)}&withTotal=true`, {
+      headers: { Authorization: `Bearer ${tok}` },
+    })
+    expect(list.status()).toBe(200)
+    expect(list.headers()['x-total-count']).toBe('0')
+  })
+
   for (const lang of ['ja', 'en'] as const) {
     test(`data screens in ${lang}`, async ({ page, request }) => {
       await login(page, lang)
