@@ -199,22 +199,12 @@ func (s *Service) List(ctx context.Context) ([]View, error) {
 	return s.views(ctx, q, p.TenantID, ds, 0)
 }
 
-// ViewsOf returns the views of the given data ids of the caller's tenant,
-// in that order (datasets use it).
+// ViewsOf returns the views of the given data ids of the tenant, by id
+// (datasets use it).
 func (s *Service) ViewsOf(ctx context.Context, q store.Q, tenantID int64, ids []int64) (map[int64]View, error) {
-	all, err := q.ListData(ctx, tenantID)
+	ds, err := q.DataByIDs(ctx, tenantID, ids)
 	if err != nil {
 		return nil, err
-	}
-	want := map[int64]bool{}
-	for _, id := range ids {
-		want[id] = true
-	}
-	var ds []store.Data
-	for _, d := range all {
-		if want[d.ID] {
-			ds = append(ds, d)
-		}
 	}
 	vs, err := s.views(ctx, q, tenantID, ds, 0)
 	if err != nil {

@@ -163,21 +163,37 @@ func (s *Service) Files(ctx context.Context, base string, id int64, withURL bool
 	if err != nil {
 		return nil, err
 	}
-	var st storage.Store
+	var urls map[int64]string
 	if withURL {
-		if st, err = s.tenantStore(ctx, p.TenantID); err != nil {
+		if urls, err = s.URLs(ctx, base, files); err != nil {
 			return nil, err
 		}
 	}
 	out := make([]FileView, 0, len(files))
 	for _, f := range files {
 		v := fileView(f)
-		if withURL {
-			if v.URL, err = s.fileURL(ctx, st, base, p.TenantName, f); err != nil {
-				return nil, err
-			}
-		}
+		v.URL = urls[f.ID]
 		out = append(out, v)
+	}
+	return out, nil
+}
+
+// URLs signs a download URL for each of the caller's tenant's files, by
+// file id.
+func (s *Service) URLs(ctx context.Context, base string, files []store.DataFile) (map[int64]string, error) {
+	p, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st, err := s.tenantStore(ctx, p.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]string, len(files))
+	for _, f := range files {
+		if out[f.ID], err = s.fileURL(ctx, st, base, p.TenantName, f); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ package dataset
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -232,53 +233,51 @@ func resolve(ctx context.Context, q store.Q, tenantID int64, flat bool, entries 
 	if err != nil {
 		return nil, err
 	}
-	seen := map[int64]bool{}
 	var out []store.DatasetEntry
-	add := func(e Entry, typeID int64) error {
-		if seen[e.ID] {
-			return apperr.Invalid("data %d appears more than once in the dataset", e.ID).
+	switch {
+	case flat && countEntries(entries) > 0:
+		return nil, apperr.Invalid("a flat dataset takes flatEntries, not entries")
+	case flat:
+		for _, e := range flatEntries {
+			out = append(out, store.DatasetEntry{DataID: e.ID})
+		}
+	case len(flatEntries) > 0:
+		return nil, apperr.Invalid("flatEntries are only for a flat dataset").WithDetail("set isFlat, or use entries")
+	default:
+		names := slices.Sorted(maps.Keys(entries)) // a stable error for several unknown types
+		for _, name := range names {
+			if !slices.ContainsFunc(types, func(t store.DataType) bool { return t.Name == name }) {
+				return nil, apperr.Invalid("unknown data type %q", name).WithDetail("use training, testing or validation")
+			}
+		}
+		// Types in their sort order, so that entries come out the same way every time.
+		for _, t := range types {
+			for _, e := range entries[t.Name] {
+				out = append(out, store.DatasetEntry{DataID: e.ID, DataTypeID: store.NullInt(t.ID)})
+			}
+		}
+	}
+	ids := make([]int64, 0, len(out))
+	seen := map[int64]bool{}
+	for _, e := range out {
+		if seen[e.DataID] {
+			return nil, apperr.Invalid("data %d appears more than once in the dataset", e.DataID).
 				WithDetail("a data can be in a dataset only once")
 		}
-		seen[e.ID] = true
-		if _, err := q.DataByID(ctx, tenantID, e.ID); err != nil {
-			if errors.Is(err, store.ErrNoRows) {
-				return apperr.NotFound("data %d is not found", e.ID)
-			}
-			return err
-		}
-		out = append(out, store.DatasetEntry{DataID: e.ID, DataTypeID: store.NullInt(typeID)})
-		return nil
+		seen[e.DataID] = true
+		ids = append(ids, e.DataID)
 	}
-	if flat {
-		if len(entries) > 0 && countEntries(entries) > 0 {
-			return nil, apperr.Invalid("a flat dataset takes flatEntries, not entries")
-		}
-		for _, e := range flatEntries {
-			if err := add(e, 0); err != nil {
-				return nil, err
-			}
-		}
-		return out, nil
+	found, err := q.DataByIDs(ctx, tenantID, ids)
+	if err != nil {
+		return nil, err
 	}
-	if len(flatEntries) > 0 {
-		return nil, apperr.Invalid("flatEntries are only for a flat dataset").WithDetail("set isFlat, or use entries")
+	exists := map[int64]bool{}
+	for _, d := range found {
+		exists[d.ID] = true
 	}
-	// Types in their sort order, so that entries come out the same way every time.
-	names := make([]string, 0, len(entries))
-	for name := range entries {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, t := range types {
-		for _, e := range entries[t.Name] {
-			if err := add(e, t.ID); err != nil {
-				return nil, err
-			}
-		}
-	}
-	for _, name := range names {
-		if !slices.ContainsFunc(types, func(t store.DataType) bool { return t.Name == name }) {
-			return nil, apperr.Invalid("unknown data type %q", name).WithDetail("use training, testing or validation")
+	for _, id := range ids {
+		if !exists[id] {
+			return nil, apperr.NotFound("data %d is not found", id)
 		}
 	}
 	return out, nil
@@ -472,21 +471,14 @@ func (s *Service) Files(ctx context.Context, base string, id int64, withURL bool
 	if err != nil {
 		return FilesView{}, err
 	}
-	urls := map[int64]string{}
+	var urls map[int64]string
 	if withURL {
-		seen := map[int64]bool{}
-		for _, p := range ps {
-			if seen[p.file.DataID] {
-				continue
-			}
-			seen[p.file.DataID] = true
-			fs, err := s.data.Files(ctx, base, p.file.DataID, true)
-			if err != nil {
-				return FilesView{}, err
-			}
-			for _, f := range fs {
-				urls[f.FileID] = f.URL
-			}
+		files := make([]store.DataFile, len(ps))
+		for i, p := range ps {
+			files[i] = p.file
+		}
+		if urls, err = s.data.URLs(ctx, base, files); err != nil {
+			return FilesView{}, err
 		}
 	}
 	out := FilesView{View: view(d), Entries: []FilesEntry{}, FlatEntries: []data.FileView{}}

@@ -33,6 +33,12 @@ func (q Q) DataByID(ctx context.Context, tenantID, id int64) (Data, error) {
 	return d, q.get(ctx, &d, `SELECT `+dataCols+` FROM data WHERE tenant_id = ? AND id = ?`, tenantID, id)
 }
 
+// DataByIDs returns the tenant's data among ids (ids of other tenants or
+// of nothing are left out).
+func (q Q) DataByIDs(ctx context.Context, tenantID int64, ids []int64) ([]Data, error) {
+	return inChunks[Data](ctx, q, `SELECT `+dataCols+` FROM data WHERE tenant_id = ? AND id IN (%s)`, tenantID, ids)
+}
+
 // ListData returns the tenant's data, newest first.
 func (q Q) ListData(ctx context.Context, tenantID int64) ([]Data, error) {
 	var ds []Data

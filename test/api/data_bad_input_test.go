@@ -169,6 +169,30 @@ func TestDataBadInput(t *testing.T) {
 				t.Errorf("bob lists %d data, want only his own", n)
 			}
 		})
+		t.Run("dataset entries are checked", func(t *testing.T) {
+			other := admin.createData(t, dataIn{Name: "other"})
+			for name, tc := range map[string]struct {
+				in   datasetIn
+				want int
+			}{
+				"a data twice":               {datasetIn{Name: "x", Entries: map[string][]entry{"training": {{ID: d.ID}}, "testing": {{ID: d.ID}}}}, http.StatusBadRequest},
+				"an unknown type":            {datasetIn{Name: "x", Entries: map[string][]entry{"train": {{ID: d.ID}}}}, http.StatusBadRequest},
+				"a missing data":             {datasetIn{Name: "x", Entries: map[string][]entry{"training": {{ID: 9999}}}}, http.StatusNotFound},
+				"flat with typed entries":    {datasetIn{Name: "x", IsFlat: true, Entries: map[string][]entry{"training": {{ID: d.ID}}}}, http.StatusBadRequest},
+				"typed with flat entries":    {datasetIn{Name: "x", Entries: map[string][]entry{}, FlatEntries: []entry{{ID: d.ID}}}, http.StatusBadRequest},
+				"a blank name":               {datasetIn{Name: " ", Entries: map[string][]entry{"training": {{ID: d.ID}}}}, http.StatusBadRequest},
+				"no entries for a typed one": {datasetIn{Name: "x"}, http.StatusBadRequest},
+			} {
+				t.Run(name, func(t *testing.T) {
+					admin.Do(t, "POST", "/api/v2/datasets", tc.in).wantProblem(t, tc.want)
+				})
+			}
+			var ok datasetView
+			admin.Do(t, "POST", "/api/v2/datasets", datasetIn{Name: "fine", IsFlat: true, FlatEntries: []entry{{ID: d.ID}, {ID: other.ID}}}).
+				want(t, http.StatusCreated).decode(t, &ok)
+			admin.Do(t, "PUT", fmt.Sprintf("/api/v2/datasets/%d", ok.ID), datasetIn{FlatEntries: []entry{{ID: other.ID}, {ID: other.ID}}}).
+				wantProblem(t, http.StatusBadRequest)
+		})
 		t.Run("tags follow the original's syntax", func(t *testing.T) {
 			for _, tag := range []string{"a,b", "!neg", "=eq", "<lt", ">gt", " "} {
 				admin.Do(t, "POST", "/api/v2/data", dataIn{Name: "t", Tags: []string{tag}}).wantProblem(t, http.StatusBadRequest)

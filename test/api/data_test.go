@@ -109,6 +109,33 @@ func TestDataScript(t *testing.T) {
 		if diff := cmp.Diff(wantPaths, paths); diff != "" {
 			t.Errorf("path pairs (-want +got):\n%s", diff)
 		}
+		// Every file of the dataset downloads from its signed URL.
+		var dsFiles struct {
+			Entries []struct {
+				Type  string     `json:"type"`
+				Files []fileView `json:"files"`
+			} `json:"entries"`
+		}
+		admin.Do(t, "GET", fmt.Sprintf("/api/v2/datasets/%d/files?withUrl=true", ds.ID), nil).want(t, http.StatusOK).decode(t, &dsFiles)
+		all := map[string][]byte{}
+		for n, b := range want {
+			all[n] = b
+		}
+		for n, b := range dogsContent {
+			all[n] = b
+		}
+		listed := 0
+		for _, en := range dsFiles.Entries {
+			for _, f := range en.Files {
+				listed++
+				if status, body := e.fetch(t, f.URL); status != http.StatusOK || !bytes.Equal(body, all[f.FileName]) {
+					t.Errorf("dataset %s file %s: status %d, %d bytes; want its %d bytes", en.Type, f.FileName, status, len(body), len(all[f.FileName]))
+				}
+			}
+		}
+		if listed != len(wantPaths) {
+			t.Errorf("dataset files list %d files, want %d", listed, len(wantPaths))
+		}
 
 		// Once a training uses it (the jobs issue locks it), edits are refused.
 		if err := e.app.DB.Q().LockDataset(context.Background(), sandboxID, ds.ID); err != nil {

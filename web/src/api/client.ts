@@ -35,16 +35,30 @@ api.use(auth)
 
 type Result<T> = { data?: T; error?: unknown; response: Response }
 
-/** unwrap returns the data of a call or throws its ApiError. */
-export async function unwrap<T>(p: Promise<Result<T>>): Promise<T> {
+/** send awaits a call and returns its answer, or throws its ApiError (status 0 when the network failed). */
+async function send<T>(p: Promise<Result<T>>): Promise<Result<T>> {
   let r: Result<T>
   try {
     r = await p
   } catch (e) {
     throw new ApiError(0, 'network', e instanceof Error ? e.message : String(e))
   }
-  if (r.response.ok) return r.data as T
-  throw toApiError(r.response.status, r.error)
+  if (!r.response.ok) throw toApiError(r.response.status, r.error)
+  return r
+}
+
+/** unwrap returns the data of a call or throws its ApiError. */
+export async function unwrap<T>(p: Promise<Result<T>>): Promise<T> {
+  return (await send(p)).data as T
+}
+
+/** unwrapPaged returns one page of a list and the X-Total-Count of the whole list. */
+export async function unwrapPaged<T>(p: Promise<Result<T[]>>): Promise<{ items: T[]; total: number }> {
+  const r = await send(p)
+  const items = r.data ?? []
+  const h = r.response.headers.get('X-Total-Count')
+  const total = h != null && h !== '' && !Number.isNaN(Number(h)) ? Number(h) : items.length
+  return { items, total }
 }
 
 export function toApiError(status: number, body: unknown): ApiError {

@@ -1,4 +1,4 @@
-import { ElMessage } from 'element-plus'
+import { ElMessage, ElMessageBox } from 'element-plus'
 import { ApiError } from '@/api/client'
 import { i18n } from './i18n'
 
@@ -18,4 +18,20 @@ export function showError(e: unknown) {
 
 export function showSaved(text?: string) {
   ElMessage({ type: 'success', message: text ?? i18n.global.t('common.saved') })
+}
+
+/** confirmDelete asks before deleting (or removing: give the text and button); false when the user cancels. */
+export async function confirmDelete(name: string, opts: { text?: string; button?: string } = {}): Promise<boolean> {
+  const t = i18n.global.t
+  try {
+    await ElMessageBox.confirm(opts.text ?? t('common.confirmDelete', { name }), t('common.confirm'), {
+      type: 'warning',
+      confirmButtonText: opts.button ?? t('common.delete'),
+      cancelButtonText: t('common.cancel'),
+      confirmButtonClass: 'el-button--danger',
+    })
+    return true
+  } catch {
+    return false
+  }
 }

@@ -1,5 +1,5 @@
-// Helpers shared by the data and dataset screens: paged lists with their
-// X-Total-Count, the server's tag and file-name rules, image thumbnails.
+// Helpers shared by the data and dataset screens: the server's tag and
+// file-name rules, image thumbnails.
 import { api, ApiError, toApiError, type components } from '@/api/client'
 
 export type DataView = components['schemas']['DataView']
@@ -11,21 +11,6 @@ export type Uploaded = components['schemas']['Uploaded']
 export const MAX_FILES = 10000
 
 type Result<T> = { data?: T; error?: unknown; response: Response }
-
-/** unwrapPaged returns one page of a list and the X-Total-Count of the whole list. */
-export async function unwrapPaged<T>(p: Promise<Result<T[]>>): Promise<{ items: T[]; total: number }> {
-  let r: Result<T[]>
-  try {
-    r = await p
-  } catch (e) {
-    throw new ApiError(0, 'network', e instanceof Error ? e.message : String(e))
-  }
-  if (!r.response.ok) throw toApiError(r.response.status, r.error)
-  const items = r.data ?? []
-  const h = r.response.headers.get('X-Total-Count')
-  const total = h != null && h !== '' && !Number.isNaN(Number(h)) ? Number(h) : items.length
-  return { items, total }
-}
 
 export type TagProblem = 'blank' | 'comma' | 'operator' | 'long'
 

@@ -1,8 +1,9 @@
 // Helpers shared by the account and administration screens.
 import { computed, onMounted, ref, type Ref } from 'vue'
-import { ElMessageBox, type FormItemRule } from 'element-plus'
-import { i18n } from '@/app/i18n'
+import type { FormItemRule } from 'element-plus'
 import { message } from '@/app/notify'
+
+export { confirmDelete } from '@/app/notify'
 
 /** useLoader runs fn with a loading flag and keeps the API's message when it fails. */
 export function useLoader(fn: () => Promise<void>) {
@@ -20,22 +21,6 @@ export function useLoader(fn: () => Promise<void>) {
     }
   }
   return { loading, error, load }
-}
-
-/** confirmDelete asks before deleting (or removing: give the text and button); false when the user cancels. */
-export async function confirmDelete(name: string, opts: { text?: string; button?: string } = {}): Promise<boolean> {
-  const t = i18n.global.t
-  try {
-    await ElMessageBox.confirm(opts.text ?? t('common.confirmDelete', { name }), t('common.confirm'), {
-      type: 'warning',
-      confirmButtonText: opts.button ?? t('common.delete'),
-      cancelButtonText: t('common.cancel'),
-      confirmButtonClass: 'el-button--danger',
-    })
-    return true
-  } catch {
-    return false
-  }
 }
 
 /** rule makes an el-form rule from a check that returns a message, or nothing when the value is good. */
