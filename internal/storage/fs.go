@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"path"
 	"slices"
 	"strings"
@@ -328,4 +329,15 @@ func (s *FS) List(ctx context.Context, tenant string, t ResourceType, dir string
 		}
 	}
 	return dirs, files, nil
+}
+
+// LocalPath is the absolute path of k on this machine. Runners on the same
+// machine (or on nodes that mount the same directory) link inputs to it and
+// write outputs in place, so outputs are listable while a job runs.
+func (s *FS) LocalPath(k Key) (string, error) {
+	_, rel, err := fsKey(k)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(s.root.Name(), filepath.FromSlash(rel)), nil
 }

@@ -349,3 +349,13 @@ func (p *Pool) Delete(ctx context.Context, id int64) error {
 	p.mu.Unlock()
 	return nil
 }
+
+// ForTenant is the store that holds a tenant's files, by tenant name; the
+// runners resolve a job's storage keys through it.
+func (p *Pool) ForTenant(ctx context.Context, tenant string) (storage.Store, error) {
+	t, err := p.db.Q().TenantByName(ctx, tenant)
+	if err != nil {
+		return nil, fmt.Errorf("tenant %s: %w", tenant, err)
+	}
+	return p.ForStorage(ctx, t.StorageID)
+}
