@@ -26,6 +26,7 @@ import (
 	"github.com/kamonohashi-go/kamonohashi/internal/data"
 	"github.com/kamonohashi-go/kamonohashi/internal/dataset"
 	"github.com/kamonohashi-go/kamonohashi/internal/identity"
+	"github.com/kamonohashi-go/kamonohashi/internal/job"
 	stores "github.com/kamonohashi-go/kamonohashi/internal/storage/endpoint"
 )
 
@@ -44,6 +45,7 @@ type Server struct {
 	datasets    *dataset.Service
 	storages    *stores.Pool
 	externalURL string
+	jobs        *job.Service
 }
 
 // Option configures a Server.
@@ -68,6 +70,9 @@ func WithTrustedProxies(l cidr.List) Option {
 func WithData(d *data.Service, ds *dataset.Service, pool *stores.Pool) Option {
 	return func(s *Server) { s.data, s.datasets, s.storages = d, ds, pool }
 }
+
+// WithJobs serves the training, inference and preprocessing areas.
+func WithJobs(j *job.Service) Option { return func(s *Server) { s.jobs = j } }
 
 // WithExternalURL sets the URL clients reach the server at, for the signed
 // URLs the server serves itself; without it each request's Host is used.
@@ -97,10 +102,20 @@ func (s *Server) allRoutes() []*Route {
 	for _, group := range [][]*Route{
 		s.accountRoutes(), s.tenantRoutes(), s.userRoutes(), s.roleRoutes(), s.menuRoutes(), s.versionRoutes(),
 		s.dataRoutes(), s.datasetRoutes(), s.storageRoutes(),
+		s.trainingRoutes(), s.preprocessingRoutes(),
 	} {
 		rs = append(rs, group...)
 	}
 	return rs
+}
+
+// handleUnlessConflict registers a 405 fallback unless it overlaps a real
+// route of another shape without either being more specific (DELETE
+// /training/{id}/files against DELETE /training/search-history/{id}): the
+// mux refuses such pairs by panicking, and the real route must win.
+func handleUnlessConflict(mux *http.ServeMux, pattern string, h http.HandlerFunc) {
+	defer func() { _ = recover() }()
+	mux.HandleFunc(pattern, h)
 }
 
 // Handler returns the HTTP handler of the whole server.
@@ -137,7 +152,7 @@ func (s *Server) Handler() http.Handler {
 			if slices.Contains(ms, m) || (m == "HEAD" && slices.Contains(ms, "GET")) {
 				continue
 			}
-			mux.HandleFunc(m+" "+patterns[shape], h)
+			handleUnlessConflict(mux, m+" "+patterns[shape], h)
 		}
 	}
 	if s.data != nil {

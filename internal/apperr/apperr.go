@@ -87,6 +87,9 @@ func UnsupportedMedia(format string, args ...any) *Error {
 	return newf(KindUnsupportedMedia, format, args...)
 }
 
+// Unavailable is a 503: a backend (the runner, a storage) cannot serve now.
+func Unavailable(format string, args ...any) *Error { return newf(KindUnavailable, format, args...) }
+
 // Conflict reports a state conflict such as a duplicate name (409).
 func Conflict(format string, args ...any) *Error { return newf(KindConflict, format, args...) }
 

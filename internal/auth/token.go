@@ -28,6 +28,9 @@ type Claims struct {
 	UserName   string `json:"name"`
 	TenantID   string `json:"groupsid"`
 	Generation int64  `json:"gen"`
+	// Job, when set, names the job the token was issued to; the token is
+	// valid only while that job runs.
+	Job string `json:"job,omitempty"`
 	jwt.RegisteredClaims
 }
 
@@ -50,13 +53,23 @@ type Issued struct {
 
 // Issue signs a token for user in tenant, valid for lifetime.
 func (t *Tokens) Issue(userID int64, userName string, tenantID, generation int64, lifetime time.Duration) (Issued, error) {
+	return t.issue(userID, userName, tenantID, generation, "", lifetime)
+}
+
+// IssueJob signs a token for the code of job key, which the verifier
+// accepts only while that job runs.
+func (t *Tokens) IssueJob(userID int64, userName string, tenantID, generation int64, key string, lifetime time.Duration) (Issued, error) {
+	return t.issue(userID, userName, tenantID, generation, key, lifetime)
+}
+
+func (t *Tokens) issue(userID int64, userName string, tenantID, generation int64, job string, lifetime time.Duration) (Issued, error) {
 	now := t.now().Truncate(time.Second)
 	jti := make([]byte, 16)
 	if _, err := rand.Read(jti); err != nil {
 		return Issued{}, err
 	}
 	c := Claims{
-		UserName: userName, TenantID: strconv.FormatInt(tenantID, 10), Generation: generation,
+		UserName: userName, TenantID: strconv.FormatInt(tenantID, 10), Generation: generation, Job: job,
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer: tokenIssuer, Audience: jwt.ClaimStrings{tokenAudience},
 			Subject: strconv.FormatInt(userID, 10), ID: hex.EncodeToString(jti),
@@ -82,6 +95,7 @@ type Verified struct {
 	UserName   string
 	TenantID   int64
 	Generation int64
+	Job        string // the job the token belongs to, or ""
 }
 
 // Verify checks signature, algorithm, issuer, audience and lifetime.
@@ -99,5 +113,5 @@ func (t *Tokens) Verify(token string) (Verified, error) {
 	if err := errors.Join(err1, err2); err != nil {
 		return Verified{}, ErrBadToken.Wrap(err)
 	}
-	return Verified{UserID: uid, UserName: c.UserName, TenantID: tid, Generation: c.Generation}, nil
+	return Verified{UserID: uid, UserName: c.UserName, TenantID: tid, Generation: c.Generation, Job: c.Job}, nil
 }

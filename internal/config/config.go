@@ -48,6 +48,11 @@ type Config struct {
 	ExternalURL     string        `yaml:"external-url" env:"KAMONOHASHI_EXTERNAL_URL" flag:"external-url" help:"URL clients reach this server at, used in signed upload and download URLs of the dir storage; empty: taken from each request's Host"`
 	URLLifetime     time.Duration `yaml:"signed-url-lifetime" env:"KAMONOHASHI_SIGNED_URL_LIFETIME" flag:"signed-url-lifetime" help:"how long signed upload and download URLs stay valid; uploads not registered within it are removed"`
 	UploadMaxBytes  int           `yaml:"upload-max-bytes" env:"KAMONOHASHI_UPLOAD_MAX_BYTES" flag:"upload-max-bytes" help:"largest streamed upload or archive accepted in one request, in bytes"`
+	Runner          string        `yaml:"runner" env:"KAMONOHASHI_RUNNER" flag:"runner" help:"where jobs run: local (processes on this machine, one GPU set per job)"`
+	RunnerDir       string        `yaml:"runner-dir" env:"KAMONOHASHI_RUNNER_DIR" flag:"runner-dir" help:"local runner state: one directory per job (spec, status, events, code, inputs); empty: jobs/ in the data directory"`
+	RunnerCPU       int           `yaml:"runner-cpu" env:"KAMONOHASHI_RUNNER_CPU" flag:"runner-cpu" help:"CPU cores the local runner hands out; 0: the machine's (or its cgroup's) count"`
+	RunnerMemory    int           `yaml:"runner-memory" env:"KAMONOHASHI_RUNNER_MEMORY" flag:"runner-memory" help:"memory in GiB the local runner hands out; 0: the machine's (or its cgroup's) memory"`
+	GPUs            string        `yaml:"gpus" env:"KAMONOHASHI_GPUS" flag:"gpus" help:"GPUs of the local runner: empty discovers them with NVML (or nvidia-smi); none: CPU only; a number N: pretend to have N GPUs (for tests on machines without any)"`
 }
 
 // Default returns the embedded-defaults configuration.
@@ -66,6 +71,7 @@ func Default() Config {
 		S3PathStyle:     true,
 		URLLifetime:     24 * time.Hour, // the original's PreSignedUrlExpirationSec
 		UploadMaxBytes:  1 << 40,
+		Runner:          "local",
 	}
 }
 
@@ -216,6 +222,10 @@ func (c Config) Validate() error {
 		return errors.New("signed-url-lifetime must be between 1m and 168h (S3 signs URLs for at most 7 days)")
 	case c.UploadMaxBytes < 1:
 		return errors.New("upload-max-bytes must be positive")
+	case c.Runner != "local":
+		return fmt.Errorf("runner %q: use local", c.Runner)
+	case c.RunnerCPU < 0 || c.RunnerMemory < 0:
+		return errors.New("runner-cpu and runner-memory must not be negative")
 	}
 	if c.ExternalURL != "" && !strings.HasPrefix(c.ExternalURL, "http://") && !strings.HasPrefix(c.ExternalURL, "https://") {
 		return errors.New("external-url must start with http:// or https://")

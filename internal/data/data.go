@@ -102,6 +102,8 @@ type Input struct {
 	Name string   `json:"name"`
 	Memo string   `json:"memo,omitempty"`
 	Tags []string `json:"tags,omitempty"`
+	// ParentDataID is set by preprocessing: the data it was made from.
+	ParentDataID int64 `json:"-"`
 }
 
 // EditInput is the body of data edit; absent fields stay as they are.
@@ -289,7 +291,8 @@ func (s *Service) create(ctx context.Context, q store.Q, p *auth.Principal, in I
 	if err != nil {
 		return 0, err
 	}
-	id, err := q.InsertData(ctx, store.Data{TenantID: p.TenantID, DisplayID: did, Name: name, Memo: in.Memo},
+	id, err := q.InsertData(ctx, store.Data{TenantID: p.TenantID, DisplayID: did, Name: name, Memo: in.Memo,
+		ParentDataID: store.NullInt(in.ParentDataID)},
 		p.UserName, s.now())
 	if err != nil {
 		return 0, err

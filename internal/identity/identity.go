@@ -51,6 +51,7 @@ type Service struct {
 	http          *http.Client
 	secrets       *secret.Box
 	tenantStorage func(ctx context.Context, storageID int64, tenant string) error
+	jobActive     func(ctx context.Context, key string) (bool, error)
 }
 
 // Option configures a Service.
@@ -166,6 +167,9 @@ func (s *Service) Bootstrap(ctx context.Context, password string) (generated str
 func (s *Service) Authenticate(ctx context.Context, token string) (*auth.Principal, error) {
 	v, err := s.tokens.Verify(token)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.checkJobToken(ctx, v.Job); err != nil {
 		return nil, err
 	}
 	q := s.db.Q()

@@ -32,8 +32,11 @@ const (
 	InferenceContainerOutputFiles   ResourceType = "InferenceContainerOutputFiles"
 	InferenceContainerAttachedFiles ResourceType = "InferenceContainerAttachedFiles"
 	PreprocContainerAttachedFiles   ResourceType = "PreprocContainerAttachedFiles"
-	NotebookContainerOutputFiles    ResourceType = "NotebookContainerOutputFiles"
-	NotebookContainerAttachedFiles  ResourceType = "NotebookContainerAttachedFiles"
+	// PreprocContainerOutputFiles is new: the original kept a preprocessing's
+	// output in the container until it became data.
+	PreprocContainerOutputFiles    ResourceType = "PreprocContainerOutputFiles"
+	NotebookContainerOutputFiles   ResourceType = "NotebookContainerOutputFiles"
+	NotebookContainerAttachedFiles ResourceType = "NotebookContainerAttachedFiles"
 )
 
 // ResourceTypes lists every area.
@@ -41,7 +44,7 @@ var resourceTypes = []ResourceType{
 	Data, TrainingHistoryAttachedFiles, InferenceHistoryAttachedFiles,
 	TrainingContainerOutputFiles, TrainingContainerAttachedFiles,
 	InferenceContainerOutputFiles, InferenceContainerAttachedFiles,
-	PreprocContainerAttachedFiles, NotebookContainerOutputFiles, NotebookContainerAttachedFiles,
+	PreprocContainerAttachedFiles, PreprocContainerOutputFiles, NotebookContainerOutputFiles, NotebookContainerAttachedFiles,
 }
 
 // Uploadable reports whether users may upload into the area themselves;

@@ -72,3 +72,9 @@ func (q Q) DatasetsWithData(ctx context.Context, tenantID, dataID int64) ([]Data
 	return ds, q.list(ctx, &ds, `SELECT `+datasetCols+` FROM datasets WHERE tenant_id = ? AND id IN
 		(SELECT dataset_id FROM dataset_entries WHERE data_id = ?) ORDER BY id`, tenantID, dataID)
 }
+
+// UnlockDataset undoes LockDataset when the job that locked it was never
+// recorded.
+func (q Q) UnlockDataset(ctx context.Context, tenantID, id int64) error {
+	return q.mustOne(q.exec(ctx, `UPDATE datasets SET is_locked = FALSE WHERE tenant_id = ? AND id = ?`, tenantID, id))
+}
