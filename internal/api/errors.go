@@ -29,6 +29,7 @@ var kindStatus = map[apperr.Kind]int{
 	apperr.KindUnavailable:      http.StatusServiceUnavailable,
 	apperr.KindUnsupportedMedia: http.StatusUnsupportedMediaType,
 	apperr.KindMethodNotAllowed: http.StatusMethodNotAllowed,
+	apperr.KindBadGateway:       http.StatusBadGateway,
 }
 
 // statusType names the status's RFC 9110 section, as ASP.NET did for the original.
@@ -43,6 +44,7 @@ var statusType = map[int]string{
 	415: "https://tools.ietf.org/html/rfc9110#section-15.5.16",
 	429: "https://tools.ietf.org/html/rfc6585#section-4",
 	500: "https://tools.ietf.org/html/rfc9110#section-15.6.1",
+	502: "https://tools.ietf.org/html/rfc9110#section-15.6.3",
 	503: "https://tools.ietf.org/html/rfc9110#section-15.6.4",
 }
 

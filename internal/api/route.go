@@ -28,6 +28,7 @@ type Route struct {
 	RawIn, RawOut []string
 	Query         []Param
 	Header        []Param // response headers
+	Remote        bool    // calls another server (git, registry): may answer 502
 	handle        func(w http.ResponseWriter, r *http.Request) error
 }
 
@@ -110,6 +111,9 @@ func (rt *Route) Anon() *Route { rt.Public = true; return rt }
 
 // Limited documents that the route may refuse with 429.
 func (rt *Route) Limited() *Route { rt.RateLimited = true; return rt }
+
+// Calls documents that the route calls another server and may answer 502.
+func (rt *Route) Calls() *Route { rt.Remote = true; return rt }
 
 // Code sets the success status.
 func (rt *Route) Code(status int) *Route { rt.Status = status; return rt }

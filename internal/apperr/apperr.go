@@ -21,6 +21,7 @@ const (
 	KindUnavailable
 	KindUnsupportedMedia
 	KindMethodNotAllowed
+	KindBadGateway
 )
 
 // Sentinels to test with errors.Is.
@@ -100,6 +101,10 @@ func Forbidden(format string, args ...any) *Error { return newf(KindForbidden, f
 func Unauthorized(format string, args ...any) *Error {
 	return newf(KindUnauthorized, format, args...)
 }
+
+// BadGateway reports that a server we call for the caller (a git server, a
+// container registry) could not be reached or answered nonsense (502).
+func BadGateway(format string, args ...any) *Error { return newf(KindBadGateway, format, args...) }
 
 // WithDetail returns a copy of e with a detail line.
 func (e *Error) WithDetail(format string, args ...any) *Error {
