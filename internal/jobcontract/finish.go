@@ -183,11 +183,15 @@ func WriteFileAtomic(path string, b []byte) error {
 
 // MakeReadOnly clears the write bits of everything under dir (links are
 // left alone: their targets belong to others).
-func MakeReadOnly(dir string) error { return chmodTree(dir, func(m fs.FileMode) fs.FileMode { return m &^ 0o222 }) }
+func MakeReadOnly(dir string) error {
+	return chmodTree(dir, func(m fs.FileMode) fs.FileMode { return m &^ 0o222 })
+}
 
 // MakeWritable gives the owner write permission again under dir, so that
 // the server can delete an output that Finish made read-only.
-func MakeWritable(dir string) error { return chmodTree(dir, func(m fs.FileMode) fs.FileMode { return m | 0o200 }) }
+func MakeWritable(dir string) error {
+	return chmodTree(dir, func(m fs.FileMode) fs.FileMode { return m | 0o200 })
+}
 
 // RemoveAll deletes dir even when Finish made parts of it read-only.
 func RemoveAll(dir string) error {
