@@ -25,7 +25,9 @@ import (
 	"github.com/kamonohashi-go/kamonohashi/internal/cidr"
 	"github.com/kamonohashi-go/kamonohashi/internal/data"
 	"github.com/kamonohashi-go/kamonohashi/internal/dataset"
+	"github.com/kamonohashi-go/kamonohashi/internal/gitrepo"
 	"github.com/kamonohashi-go/kamonohashi/internal/identity"
+	"github.com/kamonohashi-go/kamonohashi/internal/registry"
 	stores "github.com/kamonohashi-go/kamonohashi/internal/storage/endpoint"
 )
 
@@ -44,6 +46,9 @@ type Server struct {
 	datasets    *dataset.Service
 	storages    *stores.Pool
 	externalURL string
+
+	gits       *gitrepo.Service  // WithGit
+	registries *registry.Service // WithRegistry
 }
 
 // Option configures a Server.
@@ -97,6 +102,7 @@ func (s *Server) allRoutes() []*Route {
 	for _, group := range [][]*Route{
 		s.accountRoutes(), s.tenantRoutes(), s.userRoutes(), s.roleRoutes(), s.menuRoutes(), s.versionRoutes(),
 		s.dataRoutes(), s.datasetRoutes(), s.storageRoutes(),
+		s.gitRoutes(), s.registryRoutes(),
 	} {
 		rs = append(rs, group...)
 	}
