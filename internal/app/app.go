@@ -19,7 +19,9 @@ import (
 	"github.com/kamonohashi-go/kamonohashi/internal/data"
 	"github.com/kamonohashi-go/kamonohashi/internal/dataset"
 	"github.com/kamonohashi-go/kamonohashi/internal/egress"
+	"github.com/kamonohashi-go/kamonohashi/internal/gitrepo"
 	"github.com/kamonohashi-go/kamonohashi/internal/identity"
+	"github.com/kamonohashi-go/kamonohashi/internal/registry"
 	"github.com/kamonohashi-go/kamonohashi/internal/secret"
 	"github.com/kamonohashi-go/kamonohashi/internal/storage/endpoint"
 	"github.com/kamonohashi-go/kamonohashi/internal/store"
@@ -35,7 +37,10 @@ type App struct {
 	Datasets *dataset.Service
 	Storages *endpoint.Pool
 	API      *api.Server
-	log      *slog.Logger
+	// Gits and Registries resolve a job's code and image.
+	Gits       *gitrepo.Service
+	Registries *registry.Service
+	log        *slog.Logger
 }
 
 // Option adjusts how the app is built (tests inject a clock or a database).
@@ -110,10 +115,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	dataSvc := data.New(db, pool, data.WithClock(o.now), data.WithLogger(log), data.WithURLLifetime(cfg.URLLifetime),
 		data.WithMaxUpload(int64(cfg.UploadMaxBytes)))
 	datasets := dataset.New(db, dataSvc, dataset.WithClock(o.now))
+	remote := remoteClient()
+	gits := gitrepo.New(db, box, log, remote, gitrepo.WithClock(o.now))
+	registries := registry.New(db, box, log, remote, registry.WithClock(o.now))
 	srv := api.New(id, log, version.Version, api.WithHealthCheck(db.PingContext), api.WithTrustedProxies(proxies),
-		api.WithData(dataSvc, datasets, pool), api.WithExternalURL(cfg.ExternalURL))
+		api.WithData(dataSvc, datasets, pool), api.WithExternalURL(cfg.ExternalURL),
+		api.WithGit(gits), api.WithRegistry(registries))
 	srv.SetReady(true)
-	return &App{Config: cfg, DB: db, Identity: id, Data: dataSvc, Datasets: datasets, Storages: pool, API: srv, log: log}, nil
+	return &App{Config: cfg, DB: db, Identity: id, Data: dataSvc, Datasets: datasets, Storages: pool, API: srv, log: log,
+		Gits: gits, Registries: registries}, nil
 }
 
 // Close releases the database.
