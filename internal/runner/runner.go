@@ -141,7 +141,7 @@ type Status struct {
 	Reason   string    `json:"reason,omitempty"` // one line for people: why queued, why failed
 	ExitCode *int      `json:"exitCode,omitempty"`
 	Node     string    `json:"node,omitempty"`
-	GPUs     []string  `json:"gpus,omitempty"` // the devices assigned, e.g. GPU UUIDs or indexes
+	GPUs     []string  `json:"gpus,omitempty"`    // the devices assigned, e.g. GPU UUIDs or indexes
 	Started  time.Time `json:"started,omitzero"`  // the user's command started
 	Finished time.Time `json:"finished,omitzero"` // terminal phase reached
 }
