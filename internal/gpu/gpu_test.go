@@ -65,3 +65,12 @@ func TestDiscoverThroughSMI(t *testing.T) {
 		t.Errorf("without nvidia-smi: %+v, want none", got)
 	}
 }
+
+// On a machine with GPUs (KQI_EXPECT_GPUS=1), discovery must find them.
+func TestDiscoverOnThisMachine(t *testing.T) {
+	got := Discover(context.Background(), slog.New(slog.DiscardHandler), "")
+	t.Logf("GPUs here: %+v", got)
+	if os.Getenv("KQI_EXPECT_GPUS") != "" && len(got) == 0 {
+		t.Error("no GPU found on a machine that has them")
+	}
+}

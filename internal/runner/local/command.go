@@ -47,8 +47,8 @@ func (s *supervisor) runMain() (jobcontract.Result, runner.Phase, string) {
 		return jobcontract.Result{ExitCode: -1, Error: err.Error()}, runner.Failed, "start: " + err.Error()
 	}
 	res := jobcontract.Result{Started: time.Now()}
-	s.setStatus(func(st *runner.Status) { st.Phase, st.Started = runner.Running, res.Started })
 	s.event(false, "Started", "the command runs as process %d", cmd.Process.Pid)
+	s.setStatus(func(st *runner.Status) { st.Phase, st.Started = runner.Running, res.Started })
 
 	waited := make(chan error, 1)
 	go func() { waited <- cmd.Wait() }()

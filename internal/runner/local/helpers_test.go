@@ -35,6 +35,18 @@ type env struct {
 	state string
 	store *storage.FS
 	opts  []local.Option
+	// remote hides the store's local paths, as an S3 store has none.
+	remote bool
+}
+
+// remoteStore is the real directory store without LocalPath.
+type remoteStore struct{ storage.Store }
+
+func (e *env) stores(context.Context, string) (storage.Store, error) {
+	if e.remote {
+		return remoteStore{e.store}, nil
+	}
+	return e.store, nil
 }
 
 func newEnv(t *testing.T, opts ...local.Option) *env {
@@ -53,8 +65,7 @@ func newEnv(t *testing.T, opts ...local.Option) *env {
 // them and waits for them to end.
 func (e *env) cancelAll() {
 	exe, _ := os.Executable()
-	r, err := local.New(context.Background(), e.state, exe,
-		func(context.Context, string) (storage.Store, error) { return e.store, nil }, e.opts...)
+	r, err := local.New(context.Background(), e.state, exe, e.stores, e.opts...)
 	if err != nil {
 		e.t.Error(err)
 		return
@@ -79,8 +90,7 @@ func (e *env) runner() *local.Runner {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	r, err := local.New(context.Background(), e.state, exe,
-		func(context.Context, string) (storage.Store, error) { return e.store, nil }, e.opts...)
+	r, err := local.New(context.Background(), e.state, exe, e.stores, e.opts...)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -209,3 +209,7 @@ func exists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
 }
+
+// LimitsEnforced is "" when jobs' memory and CPU limits are enforced by
+// cgroups, else why not (for the server's start-up log and node views).
+func (r *Runner) LimitsEnforced() string { return r.noCgroup }

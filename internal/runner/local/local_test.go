@@ -17,6 +17,7 @@ import (
 	"github.com/kamonohashi-go/kamonohashi/internal/gpu"
 	"github.com/kamonohashi-go/kamonohashi/internal/runner"
 	"github.com/kamonohashi-go/kamonohashi/internal/runner/local"
+	"github.com/kamonohashi-go/kamonohashi/internal/storage"
 )
 
 func fakeGPUs(n int) local.Option {
@@ -266,5 +267,44 @@ func TestNewRunnerTakesOverRunningJobs(t *testing.T) {
 	}
 	if _, err := r2.Status(context.Background(), running.Key); !errors.Is(err, runner.ErrNotFound) {
 		t.Errorf("after Remove: %v", err)
+	}
+}
+
+// With a store that is not a directory here (S3), output and attach live
+// in the job directory and are uploaded before the job is reported ended.
+func TestOutputsAreUploadedToARemoteStore(t *testing.T) {
+	e := newEnv(t)
+	e.remote = true
+	r := e.runner()
+	s := job(70, `echo weights > "$KQI_OUTPUT_DIR/model.txt"; echo trained`)
+	s.ZipName = "training_output_70.zip"
+	submit(t, r, s)
+	if st := waitEnd(t, r, s.Key); st.Phase != runner.Succeeded {
+		t.Fatalf("status = %+v", st)
+	}
+	for _, want := range []struct {
+		k       storage.Key
+		content string
+	}{
+		{storage.Key{Tenant: "sandbox", Type: storage.TrainingContainerOutputFiles, Path: "70/model.txt"}, "weights\n"},
+		{storage.Key{Tenant: "sandbox", Type: storage.TrainingContainerAttachedFiles, Path: "70/" + s.LogName}, "trained\n"},
+	} {
+		rc, _, err := e.store.Open(context.Background(), want.k, 0, -1)
+		if err != nil {
+			t.Errorf("%s: %v", want.k, err)
+			continue
+		}
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		if string(b) != want.content {
+			t.Errorf("%s = %q, want %q", want.k, b, want.content)
+		}
+	}
+	zipKey := storage.Key{Tenant: "sandbox", Type: storage.TrainingContainerAttachedFiles, Path: "70/" + s.ZipName}
+	if _, err := e.store.Stat(context.Background(), zipKey); err != nil {
+		t.Errorf("zip not uploaded: %v", err)
+	}
+	if err := r.Remove(context.Background(), s.Key); err != nil {
+		t.Errorf("remove (read-only output in the job directory): %v", err)
 	}
 }
