@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/kamonohashi-go/kamonohashi/internal/runner"
 	"io"
 	"net/http"
 	"os"
@@ -51,7 +52,32 @@ func Prepare(ctx context.Context, j Job, res Resolver) error {
 	if err := materialiseInputs(ctx, j, res); err != nil {
 		return err
 	}
-	return linkMounts(j, res)
+	return linkMounts(ctx, j, res)
+}
+
+// downloadMount fetches a mount's files into dst and makes them read-only:
+// the copy of an output kept in S3.
+func downloadMount(ctx context.Context, m runner.Mount, dst string) error {
+	client := &http.Client{}
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		return err
+	}
+	for _, f := range m.Files {
+		to, err := within(dst, f.DataPath)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+			return err
+		}
+		if err := download(ctx, client, f.URL, to); err != nil {
+			return fmt.Errorf("%s: %w", f.DataPath, err)
+		}
+		if err := os.Chmod(to, 0o444); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // materialiseInputs links each input to its stored file, copies it when
@@ -92,7 +118,7 @@ func materialiseInputs(ctx context.Context, j Job, res Resolver) error {
 // linkMounts links each mount's path under the root to the stored prefix.
 // The outputs of ended jobs are made read-only by Finish, so that the link
 // is read-only in effect.
-func linkMounts(j Job, res Resolver) error {
+func linkMounts(ctx context.Context, j Job, res Resolver) error {
 	for _, m := range j.Spec.Mounts {
 		dst, err := within(j.Layout.Root, m.Path)
 		if err != nil {
@@ -100,7 +126,12 @@ func linkMounts(j Job, res Resolver) error {
 		}
 		src, ok := res.LocalPath(m.Source)
 		if !ok {
-			return fmt.Errorf("mount %s: %s is not reachable as a directory from here", m.Path, m.Source)
+			// Not reachable as a directory (S3): the spec lists the files
+			// with signed URLs; none means an empty output.
+			if err := downloadMount(ctx, m, dst); err != nil {
+				return fmt.Errorf("mount %s: %w", m.Path, err)
+			}
+			continue
 		}
 		if _, err := os.Stat(src); err != nil {
 			return fmt.Errorf("mount %s: stored output %s is missing: %w", m.Path, m.Source, err)

@@ -113,6 +113,10 @@ type Input struct {
 type Mount struct {
 	Path   string      `json:"path"`   // relative to the job root, e.g. "parent/12"
 	Source storage.Key `json:"source"` // a prefix, e.g. sandbox/TrainingContainerOutputFiles/12
+	// Files lists what is under Source with signed URLs (DataPath relative
+	// to the mount), for runners that cannot reach the storage as a
+	// directory: they download them instead of linking.
+	Files []Input `json:"files,omitempty"`
 }
 
 // Phase is where a job is in its life.

@@ -123,3 +123,5 @@ func processesWith(marker string) []string {
 	}
 	return out
 }
+
+func sleep50() { time.Sleep(50 * time.Millisecond) }
