@@ -146,7 +146,7 @@ func (s *supervisor) cgroup() *jobCgroup {
 func (s *supervisor) env() []string {
 	j := s.rec.Job
 	m := map[string]string{"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
-	for _, k := range []string{"PATH", "HOME", "USER", "LOGNAME", "SHELL", "TZ"} {
+	for _, k := range passedEnv {
 		if v, ok := os.LookupEnv(k); ok {
 			m[k] = v
 		}

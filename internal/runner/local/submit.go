@@ -175,11 +175,18 @@ func (r *Runner) startSupervisor(j *job) error {
 	return nil
 }
 
+// passedEnv are the server's variables a job's command sees: where
+// programs and the GPU driver's libraries are, and the host's NCCL/CUDA
+// settings (an administrator may have set some for every program of the
+// host). Nothing else of the server's environment (its secrets) passes.
+var passedEnv = []string{"PATH", "HOME", "USER", "LOGNAME", "SHELL", "TZ", "LANG", "LD_LIBRARY_PATH", "CUDA_HOME",
+	"NCCL_NVLS_ENABLE", "TORCH_SYMM_MEM_DISABLE_MULTICAST", "NVSHMEM_DISABLE_NVLS"}
+
 // supervisorEnv passes on what a command needs (and nothing of the
 // server's secrets).
 func supervisorEnv() []string {
 	var env []string
-	for _, k := range []string{"PATH", "HOME", "USER", "LOGNAME", "SHELL", "TZ", "LANG"} {
+	for _, k := range passedEnv {
 		if v, ok := os.LookupEnv(k); ok {
 			env = append(env, k+"="+v)
 		}
