@@ -109,7 +109,7 @@ func run(a *api, password string, runs, lines int) error {
 		t0 := time.Now()
 		err := a.call("POST", "/api/v2/training/run", map[string]any{"name": "bench",
 			"containerImage": map[string]string{"image": "busybox", "tag": "1"}, "dataSetId": ds.ID,
-			"gitModel": map[string]string{"owner": "bench", "repository": "model", "branch": "master"},
+			"gitModel":   map[string]string{"owner": "bench", "repository": "model", "branch": "master"},
 			"entryPoint": entry, "cpu": 0, "memory": 0, "gpu": 0}, &j)
 		return j.ID, t0, err
 	}

@@ -193,8 +193,8 @@ func main() {
 		var j job
 		must(c.do("POST", "/api/v2/training/run", map[string]any{"name": name,
 			"containerImage": map[string]string{"image": "pytorch/pytorch", "tag": "2.11"}, "dataSetId": ds.ID,
-			"gitModel":       map[string]string{"owner": "team", "repository": "digits", "branch": "master"},
-			"entryPoint":     "python3 train.py", "cpu": 2, "memory": 8, "gpu": 1,
+			"gitModel":   map[string]string{"owner": "team", "repository": "digits", "branch": "master"},
+			"entryPoint": "python3 train.py", "cpu": 2, "memory": 8, "gpu": 1,
 			"options": map[string]string{"HOLD_SECONDS": fmt.Sprint(hold), "NCCL_NVLS_ENABLE": "0",
 				"TORCH_SYMM_MEM_DISABLE_MULTICAST": "1", "NVSHMEM_DISABLE_NVLS": "1"}}, &j))
 		return j
@@ -261,8 +261,8 @@ func main() {
 	var oom job
 	must(c.do("POST", "/api/v2/training/run", map[string]any{"name": "oom",
 		"containerImage": map[string]string{"image": "python", "tag": "3.12"}, "dataSetId": ds.ID,
-		"gitModel":       map[string]string{"owner": "team", "repository": "digits", "branch": "master"},
-		"entryPoint":     "python3 -c 'b = bytearray(3 << 30); print(len(b))'", "cpu": 1, "memory": 1, "gpu": 0}, &oom))
+		"gitModel":   map[string]string{"owner": "team", "repository": "digits", "branch": "master"},
+		"entryPoint": "python3 -c 'b = bytearray(3 << 30); print(len(b))'", "cpu": 1, "memory": 1, "gpu": 0}, &oom))
 	o := c.wait(oom.ID, 120*time.Second, "Completed", "Killed", "OOMKilled", "Failed")
 	var evs []struct {
 		Reason  string `json:"reason"`
