@@ -143,8 +143,8 @@ func TestGitEndpoints(t *testing.T) {
 		e.createUser(t, admin, makeUser("gina").defaultIn(team.ID, roleManagers))
 		var mine []gitView
 		e.login(t, "gina", passwordOf("gina")).Do(t, "GET", "/api/v2/tenant/git/endpoints", nil).want(t, http.StatusOK).decode(t, &mine)
-		if len(mine) != 2 || mine[1].ID != local.ID {
-			t.Errorf("tenant endpoints = %+v, want GitHub and lab2", mine)
+		if len(mine) != 3 || mine[2].ID != local.ID {
+			t.Errorf("selectable endpoints = %+v, want all three", mine)
 		}
 		admin.Do(t, "PUT", fmt.Sprintf("/api/v2/admin/tenants/%d", team.ID), makeTenant("team-g").gits(1)).want(t, http.StatusOK)
 		admin.Do(t, "DELETE", fmt.Sprintf("/api/v2/admin/git/endpoints/%d", local.ID), nil).want(t, http.StatusNoContent)

@@ -99,8 +99,8 @@ func TestRegistries(t *testing.T) {
 		e.createUser(t, admin, makeUser("rita").defaultIn(team.ID, roleManagers))
 		var mine []registryView
 		e.login(t, "rita", passwordOf("rita")).Do(t, "GET", "/api/v2/tenant/registry/endpoints", nil).want(t, http.StatusOK).decode(t, &mine)
-		if len(mine) != 2 || mine[1].ID != reg.ID {
-			t.Errorf("tenant registries = %+v", mine)
+		if len(mine) != 3 || mine[2].ID != reg.ID {
+			t.Errorf("selectable registries = %+v, want all three", mine)
 		}
 		admin.Do(t, "PUT", fmt.Sprintf("/api/v2/admin/tenants/%d", team.ID), makeTenant("team-r")).want(t, http.StatusOK)
 		admin.Do(t, "DELETE", fmt.Sprintf("/api/v2/admin/registry/endpoints/%d", reg.ID), nil).want(t, http.StatusNoContent)
