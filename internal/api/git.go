@@ -57,8 +57,8 @@ func (s *Server) gitRoutes() []*Route {
 		}).Perm(auth.MenuCodeGit).Doc(tag, "Delete a git endpoint nothing uses (not the built-in ones)"),
 
 		endpoint("GET", "/api/v2/tenant/git/endpoints", func(r *http.Request) ([]gitrepo.View, error) {
-			return s.gits.TenantList(r.Context())
-		}).Perm(auth.MenuCodeTenantSetting).Doc(tag, "The git endpoints of the caller's tenant"),
+			return s.gits.Selectable(r.Context())
+		}).Perm(auth.MenuCodeTenantSetting).Doc(tag, "The git endpoints a tenant manager may pick for the tenant (all)"),
 
 		endpoint("GET", "/api/v2/git/{gitId}/repos", func(r *http.Request) ([]gitrepo.Repository, error) {
 			id, err := pathID(r, "gitId")

@@ -53,8 +53,8 @@ func (s *Server) registryRoutes() []*Route {
 		}).Perm(auth.MenuCodeRegistry).Doc(tag, "Delete a registry nothing uses (not the built-in ones)"),
 
 		endpoint("GET", "/api/v2/tenant/registry/endpoints", func(r *http.Request) ([]registry.View, error) {
-			return s.registries.TenantList(r.Context())
-		}).Perm(auth.MenuCodeTenantSetting).Doc(tag, "The registries of the caller's tenant"),
+			return s.registries.Selectable(r.Context())
+		}).Perm(auth.MenuCodeTenantSetting).Doc(tag, "The registries a tenant manager may pick for the tenant (all)"),
 
 		endpoint("GET", "/api/v2/registries/{registryId}/images", func(r *http.Request) ([]string, error) {
 			id, err := pathID(r, "registryId")
