@@ -15,7 +15,7 @@ import (
 func (s *Server) jobFileRoutes(a jobArea) []*Route {
 	withID := func(r *http.Request) (int64, error) { return pathID(r, "id") }
 	return []*Route{
-		endpoint("GET", a.base+"/{id}/files", func(r *http.Request) ([]job.FileView, error) {
+		endpoint("GET", a.base+"/{id}/files", func(r *http.Request) ([]job.AttachedFileView, error) {
 			id, err := withID(r)
 			if err != nil {
 				return nil, err
@@ -28,10 +28,10 @@ func (s *Server) jobFileRoutes(a jobArea) []*Route {
 		}).Perm(a.menus...).Q(Param{"withUrl", "boolean", "add a signed download URL to each file"}).
 			Doc(a.tag, "Attached files: the users' and the job's own (its log, the output zip)"),
 
-		bodyEndpoint("POST", a.base+"/{id}/files", func(r *http.Request, in job.AttachInput) (job.FileView, error) {
+		bodyEndpoint("POST", a.base+"/{id}/files", func(r *http.Request, in job.AttachInput) (job.AttachedFileView, error) {
 			id, err := withID(r)
 			if err != nil {
-				return job.FileView{}, err
+				return job.AttachedFileView{}, err
 			}
 			return s.jobs.Attach(r.Context(), a.kind, id, in)
 		}).Perm(a.menus...).Code(http.StatusCreated).Doc(a.tag, "Attach an uploaded file (409 when the name is taken)"),

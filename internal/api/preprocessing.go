@@ -120,7 +120,7 @@ func (s *Server) preprocessingRoutes() []*Route {
 			return s.jobs.Events(r.Context(), job.Preprocessing, jid)
 		}).Perm(menus...).Doc(tag, "What happened to the run"),
 
-		endpoint("GET", base+"/{id}/histories/{dataId}/files", func(r *http.Request) ([]job.FileView, error) {
+		endpoint("GET", base+"/{id}/histories/{dataId}/files", func(r *http.Request) ([]job.AttachedFileView, error) {
 			id, did, err := history(r)
 			if err != nil {
 				return nil, err

@@ -19,9 +19,9 @@ import (
 	"github.com/kamonohashi-go/kamonohashi/internal/store"
 )
 
-// FileView is an attached file of a job: one a user attached (FileID set,
+// AttachedFileView is an attached file of a job: one a user attached (FileID set,
 // Key "user") or one the job wrote to /kqi/attach (Key "container").
-type FileView struct {
+type AttachedFileView struct {
 	ID       int64  `json:"id"`
 	FileID   int64  `json:"fileId"`
 	Key      string `json:"key"`
@@ -125,7 +125,7 @@ func (s *Service) ContainerFiles(ctx context.Context, kind Kind, id int64, base,
 
 // Files lists what is attached to a job: the users' files, then the job's
 // own (its log, the output zip).
-func (s *Service) Files(ctx context.Context, kind Kind, id int64, base string, withURL bool) ([]FileView, error) {
+func (s *Service) Files(ctx context.Context, kind Kind, id int64, base string, withURL bool) ([]AttachedFileView, error) {
 	p, j, err := s.load(ctx, kind, id)
 	if err != nil {
 		return nil, err
@@ -138,9 +138,9 @@ func (s *Service) Files(ctx context.Context, kind Kind, id int64, base string, w
 	if err != nil {
 		return nil, err
 	}
-	out := []FileView{}
+	out := []AttachedFileView{}
 	for _, f := range fs {
-		v := FileView{ID: j.ID, FileID: f.ID, Key: "user", FileName: f.FileName, FileSize: f.Size, SHA256: f.SHA256}
+		v := AttachedFileView{ID: j.ID, FileID: f.ID, Key: "user", FileName: f.FileName, FileSize: f.Size, SHA256: f.SHA256}
 		if withURL {
 			k := storage.Key{Tenant: p.TenantName, Type: userArea(kind), Path: f.StoredPath}
 			if v.URL, err = st.GetURL(ctx, base, k, f.FileName, s.urlTTL); err != nil {
@@ -155,7 +155,7 @@ func (s *Service) Files(ctx context.Context, kind Kind, id int64, base string, w
 		return nil, data.StorageError(err)
 	}
 	for _, o := range objs {
-		v := FileView{ID: j.ID, Key: "container", FileName: path.Base(o.Key.Path), FileSize: o.Size}
+		v := AttachedFileView{ID: j.ID, Key: "container", FileName: path.Base(o.Key.Path), FileSize: o.Size}
 		if withURL {
 			if v.URL, err = st.GetURL(ctx, base, o.Key, v.FileName, s.urlTTL); err != nil {
 				return nil, data.StorageError(err)
@@ -168,13 +168,13 @@ func (s *Service) Files(ctx context.Context, kind Kind, id int64, base string, w
 
 // Attach attaches an uploaded file (POST /upload/... with type
 // TrainingHistoryAttachedFiles) to a job; a name already attached is 409.
-func (s *Service) Attach(ctx context.Context, kind Kind, id int64, in AttachInput) (FileView, error) {
+func (s *Service) Attach(ctx context.Context, kind Kind, id int64, in AttachInput) (AttachedFileView, error) {
 	p, j, err := s.load(ctx, kind, id)
 	if err != nil {
-		return FileView{}, err
+		return AttachedFileView{}, err
 	}
 	if err := data.CheckFileName(in.FileName); err != nil {
-		return FileView{}, err
+		return AttachedFileView{}, err
 	}
 	objKey := string(userArea(kind)) + "/" + in.StoredPath
 	var f store.JobFile
@@ -199,9 +199,9 @@ func (s *Service) Attach(ctx context.Context, kind Kind, id int64, in AttachInpu
 		return q.ClaimUploads(ctx, []int64{ups[0].ID})
 	})
 	if err != nil {
-		return FileView{}, err
+		return AttachedFileView{}, err
 	}
-	return FileView{ID: j.ID, FileID: f.ID, Key: "user", FileName: f.FileName, FileSize: f.Size, SHA256: f.SHA256}, nil
+	return AttachedFileView{ID: j.ID, FileID: f.ID, Key: "user", FileName: f.FileName, FileSize: f.Size, SHA256: f.SHA256}, nil
 }
 
 // DeleteFile removes a file a user attached.

@@ -2631,6 +2631,18 @@ export interface components {
             fileName: string;
             storedPath: string;
         };
+        AttachedFileView: {
+            /** Format: int64 */
+            fileId: number;
+            fileName: string;
+            /** Format: int64 */
+            fileSize: number;
+            /** Format: int64 */
+            id: number;
+            key: string;
+            sha256?: string;
+            url?: string;
+        };
         Branch: {
             branchName: string;
             commitId: string;
@@ -2683,20 +2695,8 @@ export interface components {
             name?: string | null;
             tags?: string[] | null;
         };
-        DataFileView: {
-            /** Format: int64 */
-            fileId: number;
-            fileName: string;
-            /** Format: int64 */
-            fileSize: number;
-            /** Format: int64 */
-            id: number;
-            key: string;
-            sha256: string;
-            url?: string;
-        };
         DataFilesView: {
-            files: components["schemas"]["DataFileView"][];
+            files: components["schemas"]["FileView"][];
             /** Format: int64 */
             id: number;
         };
@@ -2756,7 +2756,7 @@ export interface components {
             /** Format: int64 */
             displayId: number;
             entries: components["schemas"]["FilesEntry"][];
-            flatEntries: components["schemas"]["DataFileView"][];
+            flatEntries: components["schemas"]["FileView"][];
             /** Format: int64 */
             id: number;
             isFlat: boolean;
@@ -2889,8 +2889,20 @@ export interface components {
             /** Format: date-time */
             time: string;
         };
+        FileView: {
+            /** Format: int64 */
+            fileId: number;
+            fileName: string;
+            /** Format: int64 */
+            fileSize: number;
+            /** Format: int64 */
+            id: number;
+            key: string;
+            sha256: string;
+            url?: string;
+        };
         FilesEntry: {
-            files: components["schemas"]["DataFileView"][];
+            files: components["schemas"]["FileView"][];
             type: string;
         };
         GPU: {
@@ -3063,18 +3075,6 @@ export interface components {
             memo?: string | null;
             name?: string | null;
             tags?: string[] | null;
-        };
-        JobFileView: {
-            /** Format: int64 */
-            fileId: number;
-            fileName: string;
-            /** Format: int64 */
-            fileSize: number;
-            /** Format: int64 */
-            id: number;
-            key: string;
-            sha256?: string;
-            url?: string;
         };
         JobView: {
             /** Format: date-time */
@@ -5694,7 +5694,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DataFileView"][];
+                    "application/json": components["schemas"]["FileView"][];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5792,7 +5792,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DataFileView"];
+                    "application/json": components["schemas"]["FileView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -5850,7 +5850,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DataFileView"];
+                    "application/json": components["schemas"]["FileView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6763,7 +6763,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["JobFileView"][];
+                    "application/json": components["schemas"]["AttachedFileView"][];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -6796,7 +6796,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["JobFileView"];
+                    "application/json": components["schemas"]["AttachedFileView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -7421,7 +7421,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["JobFileView"][];
+                    "application/json": components["schemas"]["AttachedFileView"][];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8755,7 +8755,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["JobFileView"][];
+                    "application/json": components["schemas"]["AttachedFileView"][];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -8788,7 +8788,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["JobFileView"];
+                    "application/json": components["schemas"]["AttachedFileView"];
                 };
             };
             400: components["responses"]["BadRequest"];
