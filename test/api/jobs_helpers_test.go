@@ -2,43 +2,28 @@ package api_test
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	git "github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/kamonohashi-go/kamonohashi/internal/gitrepo/gitrepotest"
 )
 
 // gitRepo makes a repository <base>/<owner>/<name> whose master branch
-// holds files, and returns the head commit.
+// holds files (one commit each), and returns the head commit.
 func gitRepo(t *testing.T, base, owner, name string, files map[string]string) string {
 	t.Helper()
-	dir := filepath.Join(base, owner, name)
-	repo, err := git.PlainInit(dir, false)
-	if err != nil {
-		t.Fatal(err)
+	r := gitrepotest.MakeRepo(t, base, owner+"/"+name)
+	var head string
+	for _, f := range slices.Sorted(maps.Keys(files)) {
+		head = r.Commit(f, files[f], "add "+f)
 	}
-	wt, err := repo.Worktree()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for f, body := range files {
-		if err := os.WriteFile(filepath.Join(dir, f), []byte(body), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := wt.Add(f); err != nil {
-			t.Fatal(err)
-		}
-	}
-	h, err := wt.Commit("model", &git.CommitOptions{Author: &object.Signature{Name: "alice", Email: "a@example.com", When: time.Now()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h.String()
+	return head
 }
 
 type gitEndpointOut struct {

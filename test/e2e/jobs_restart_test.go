@@ -12,8 +12,7 @@ import (
 	"testing"
 	"time"
 
-	git "github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/kamonohashi-go/kamonohashi/internal/gitrepo/gitrepotest"
 )
 
 // call sends one API request with a token and decodes the answer.
@@ -84,19 +83,7 @@ func running(marker string) bool {
 func TestJobsSurviveRestart(t *testing.T) {
 	dir := t.TempDir()
 	base := t.TempDir()
-	repoDir := filepath.Join(base, "team", "model")
-	r, err := git.PlainInit(repoDir, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wt, _ := r.Worktree()
-	if err := os.WriteFile(filepath.Join(repoDir, "README"), []byte("x\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	_, _ = wt.Add("README")
-	if _, err := wt.Commit("init", &git.CommitOptions{Author: &object.Signature{Name: "a", Email: "a@example.com", When: time.Now()}}); err != nil {
-		t.Fatal(err)
-	}
+	gitrepotest.MakeRepo(t, base, "team/model").Commit("README", "x\n", "init")
 	env := []string{"KAMONOHASHI_ADMIN_PASSWORD=restart-pass-1", "KAMONOHASHI_GPUS=none"}
 	s := start(t, dir, env...)
 	_, token := login(t, s.url, "admin", "restart-pass-1")
