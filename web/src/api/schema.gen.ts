@@ -954,6 +954,562 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/inferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Jobs of the tenant, newest first, with live statuses
+         * @description Needs any of the menus Inference.
+         */
+        get: operations["getInferences"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/inferences/mount": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Jobs that other jobs may mount as parents
+         * @description Needs any of the menus Training, Inference, Notebook.
+         */
+        get: operations["getInferencesMount"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/inferences/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a job: code at a commit, a dataset, resources
+         * @description Needs any of the menus Inference.
+         */
+        post: operations["postInferencesRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/inferences/simple": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every job of the tenant, without paging
+         * @description Needs any of the menus Inference.
+         */
+        get: operations["getInferencesSimple"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/inferences/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One job with its status, resources, code, image and timing
+         * @description Needs any of the menus Inference.
+         */
+        get: operations["getInferencesById"];
+        /**
+         * Edit name, memo, favorite (and tags of a training)
+         * @description Needs any of the menus Inference.
+         */
+        put: operations["putInferencesById"];
+        post?: never;
+        /**
+         * Delete a job with its stored files (409 while other jobs use it)
+         * @description Needs any of the menus Inference.
+         */
+        delete: operations["deleteInferencesById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/inferences/{id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark the job Completed (and stop what still runs)
+         * @description Needs any of the menus Inference.
+         */
+        post: operations["postInferencesByIdComplete"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/inferences/{id}/container-files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One directory of the job's output (/kqi/output), also while it runs
+         * @description Needs any of the menus Inference.
+         */
+        get: operations["getInferencesByIdContainerFiles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/inferences/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What happened to the job: queued, started, exited, OOM, canceled
+         * @description Needs any of the menus Inference.
+         */
+        get: operations["getInferencesByIdEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/inferences/{id}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Attached files: the users' and the job's own (its log, the output zip)
+         * @description Needs any of the menus Inference.
+         */
+        get: operations["getInferencesByIdFiles"];
+        put?: never;
+        /**
+         * Attach an uploaded file (409 when the name is taken)
+         * @description Needs any of the menus Inference.
+         */
+        post: operations["postInferencesByIdFiles"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/inferences/{id}/files/{fileId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a file a user attached
+         * @description Needs any of the menus Inference.
+         */
+        delete: operations["deleteInferencesByIdFilesByFileId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/inferences/{id}/files/{name}/size": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Size in bytes of an attached file
+         * @description Needs any of the menus Inference.
+         */
+        get: operations["getInferencesByIdFilesByNameSize"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/inferences/{id}/halt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop the job as Killed
+         * @description Needs any of the menus Inference.
+         */
+        post: operations["postInferencesByIdHalt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/inferences/{id}/log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The job's stdout and stderr so far (new)
+         * @description Needs any of the menus Inference.
+         */
+        get: operations["getInferencesByIdLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/inferences/{id}/log/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The job's output as Server-Sent Events (new): 'log' events carry JSON strings of output as it is written, from the start; an 'end' event carries the final status
+         * @description Needs any of the menus Inference.
+         */
+        get: operations["getInferencesByIdLogStream"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/inferences/{id}/user-cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop the job as UserCanceled
+         * @description Needs any of the menus Inference.
+         */
+        post: operations["postInferencesByIdUserCancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/preprocessings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Preprocessing definitions of the tenant
+         * @description Needs any of the menus Preprocess.
+         */
+        get: operations["getPreprocessings"];
+        put?: never;
+        /**
+         * Create a preprocessing (only the name is required)
+         * @description Needs any of the menus Preprocess.
+         */
+        post: operations["postPreprocessings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/preprocessings/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One preprocessing definition
+         * @description Needs any of the menus Preprocess.
+         */
+        get: operations["getPreprocessingsById"];
+        /**
+         * Replace a preprocessing that never ran (409 after)
+         * @description Needs any of the menus Preprocess.
+         */
+        put: operations["putPreprocessingsById"];
+        post?: never;
+        /**
+         * Delete a preprocessing that never ran (409 after)
+         * @description Needs any of the menus Preprocess.
+         */
+        delete: operations["deletePreprocessingsById"];
+        options?: never;
+        head?: never;
+        /**
+         * Edit name, memo and default resources
+         * @description Needs any of the menus Preprocess.
+         */
+        patch: operations["patchPreprocessingsById"];
+        trace?: never;
+    };
+    "/api/v2/preprocessings/{id}/histories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Runs of a preprocessing, one per input data
+         * @description Needs any of the menus Preprocess.
+         */
+        get: operations["getPreprocessingsByIdHistories"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/preprocessings/{id}/histories/{dataId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The run on one data, with the data it made
+         * @description Needs any of the menus Preprocess.
+         */
+        get: operations["getPreprocessingsByIdHistoriesByDataId"];
+        put?: never;
+        /**
+         * Open a run done outside the platform (outputs added by the CLI)
+         * @description Needs any of the menus Preprocess.
+         */
+        post: operations["postPreprocessingsByIdHistoriesByDataId"];
+        /**
+         * Delete the run and the data it made (409 when one is in a locked dataset)
+         * @description Needs any of the menus Preprocess.
+         */
+        delete: operations["deletePreprocessingsByIdHistoriesByDataId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/preprocessings/{id}/histories/{dataId}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End the run as Completed
+         * @description Needs any of the menus Preprocess.
+         */
+        post: operations["postPreprocessingsByIdHistoriesByDataIdComplete"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/preprocessings/{id}/histories/{dataId}/data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add an output data to an open run
+         * @description Needs any of the menus Preprocess.
+         */
+        post: operations["postPreprocessingsByIdHistoriesByDataIdData"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/preprocessings/{id}/histories/{dataId}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What happened to the run
+         * @description Needs any of the menus Preprocess.
+         */
+        get: operations["getPreprocessingsByIdHistoriesByDataIdEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/preprocessings/{id}/histories/{dataId}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The run's files (its log)
+         * @description Needs any of the menus Preprocess.
+         */
+        get: operations["getPreprocessingsByIdHistoriesByDataIdFiles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/preprocessings/{id}/histories/{dataId}/halt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End the run as Killed
+         * @description Needs any of the menus Preprocess.
+         */
+        post: operations["postPreprocessingsByIdHistoriesByDataIdHalt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/preprocessings/{id}/histories/{dataId}/log/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The run's output as Server-Sent Events (new)
+         * @description Needs any of the menus Preprocess.
+         */
+        get: operations["getPreprocessingsByIdHistoriesByDataIdLogStream"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/preprocessings/{id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run the preprocessing on one data (once per data)
+         * @description Needs any of the menus Preprocess.
+         */
+        post: operations["postPreprocessingsByIdRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/tenant": {
         parameters: {
             query?: never;
@@ -1154,6 +1710,430 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/training": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Jobs of the tenant, newest first, with live statuses
+         * @description Needs any of the menus Training.
+         */
+        get: operations["getTraining"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/training/mount": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Jobs that other jobs may mount as parents
+         * @description Needs any of the menus Training, Inference, Notebook.
+         */
+        get: operations["getTrainingMount"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/training/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a job: code at a commit, a dataset, resources
+         * @description Needs any of the menus Training.
+         */
+        post: operations["postTrainingRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/training/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Advanced search: id and date ranges, keyword fields with Or flags
+         * @description Needs any of the menus Training.
+         */
+        get: operations["getTrainingSearch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/training/search-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's saved search conditions
+         * @description Needs any of the menus Training.
+         */
+        get: operations["getTrainingSearchHistory"];
+        put?: never;
+        /**
+         * Save a search condition (name of 4 characters or more)
+         * @description Needs any of the menus Training.
+         */
+        post: operations["postTrainingSearchHistory"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/training/search-history/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a saved search condition
+         * @description Needs any of the menus Training.
+         */
+        delete: operations["deleteTrainingSearchHistoryById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/training/search/fill": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Values the search form offers: users, statuses, tags, datasets
+         * @description Needs any of the menus Training.
+         */
+        get: operations["getTrainingSearchFill"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/training/simple": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every job of the tenant, without paging
+         * @description Needs any of the menus Training.
+         */
+        get: operations["getTrainingSimple"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/training/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Training tags of the tenant
+         * @description Needs any of the menus Training.
+         */
+        get: operations["getTrainingTags"];
+        put?: never;
+        /**
+         * Add tags to many trainings
+         * @description Needs any of the menus Training.
+         */
+        post: operations["postTrainingTags"];
+        /**
+         * Remove tags from many trainings
+         * @description Needs any of the menus Training.
+         */
+        delete: operations["deleteTrainingTags"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/training/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One job with its status, resources, code, image and timing
+         * @description Needs any of the menus Training, Inference.
+         */
+        get: operations["getTrainingById"];
+        /**
+         * Edit name, memo, favorite (and tags of a training)
+         * @description Needs any of the menus Training.
+         */
+        put: operations["putTrainingById"];
+        post?: never;
+        /**
+         * Delete a job with its stored files (409 while other jobs use it)
+         * @description Needs any of the menus Training.
+         */
+        delete: operations["deleteTrainingById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/training/{id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark the job Completed (and stop what still runs)
+         * @description Needs any of the menus Training.
+         */
+        post: operations["postTrainingByIdComplete"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/training/{id}/container-files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One directory of the job's output (/kqi/output), also while it runs
+         * @description Needs any of the menus Training.
+         */
+        get: operations["getTrainingByIdContainerFiles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/training/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What happened to the job: queued, started, exited, OOM, canceled
+         * @description Needs any of the menus Training.
+         */
+        get: operations["getTrainingByIdEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/training/{id}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Attached files: the users' and the job's own (its log, the output zip)
+         * @description Needs any of the menus Training.
+         */
+        get: operations["getTrainingByIdFiles"];
+        put?: never;
+        /**
+         * Attach an uploaded file (409 when the name is taken)
+         * @description Needs any of the menus Training.
+         */
+        post: operations["postTrainingByIdFiles"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/training/{id}/files/{fileId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a file a user attached
+         * @description Needs any of the menus Training.
+         */
+        delete: operations["deleteTrainingByIdFilesByFileId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/training/{id}/files/{name}/size": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Size in bytes of an attached file
+         * @description Needs any of the menus Training.
+         */
+        get: operations["getTrainingByIdFilesByNameSize"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/training/{id}/halt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop the job as Killed
+         * @description Needs any of the menus Training.
+         */
+        post: operations["postTrainingByIdHalt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/training/{id}/log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The job's stdout and stderr so far (new)
+         * @description Needs any of the menus Training.
+         */
+        get: operations["getTrainingByIdLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/training/{id}/log/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The job's output as Server-Sent Events (new): 'log' events carry JSON strings of output as it is written, from the start; an 'end' event carries the final status
+         * @description Needs any of the menus Training.
+         */
+        get: operations["getTrainingByIdLogStream"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/training/{id}/user-cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop the job as UserCanceled
+         * @description Needs any of the menus Training.
+         */
+        post: operations["postTrainingByIdUserCancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/upload/complete": {
         parameters: {
             query?: never;
@@ -1277,6 +2257,16 @@ export interface components {
         AddFilesInput: {
             files: components["schemas"]["AddFile"][];
         };
+        AddOutputInput: {
+            files: components["schemas"]["AddFile"][];
+            memo?: string;
+            name: string;
+            tags?: string[];
+        };
+        AttachInput: {
+            fileName: string;
+            storedPath: string;
+        };
         CompleteInput: {
             key: string;
             partETags: string[];
@@ -1312,8 +2302,25 @@ export interface components {
             parentDataName: string | null;
             tags: string[];
         };
+        DataEditInput: {
+            memo?: string | null;
+            name?: string | null;
+            tags?: string[] | null;
+        };
+        DataFileView: {
+            /** Format: int64 */
+            fileId: number;
+            fileName: string;
+            /** Format: int64 */
+            fileSize: number;
+            /** Format: int64 */
+            id: number;
+            key: string;
+            sha256: string;
+            url?: string;
+        };
         DataFilesView: {
-            files: components["schemas"]["FileView"][];
+            files: components["schemas"]["DataFileView"][];
             /** Format: int64 */
             id: number;
         };
@@ -1373,7 +2380,7 @@ export interface components {
             /** Format: int64 */
             displayId: number;
             entries: components["schemas"]["FilesEntry"][];
-            flatEntries: components["schemas"]["FileView"][];
+            flatEntries: components["schemas"]["DataFileView"][];
             /** Format: int64 */
             id: number;
             isFlat: boolean;
@@ -1393,6 +2400,13 @@ export interface components {
             memo?: string;
             name: string;
         };
+        DatasetRef: {
+            /** Format: int64 */
+            displayId: number;
+            /** Format: int64 */
+            id: number;
+            name: string;
+        };
         DatasetView: {
             /** Format: date-time */
             createdAt: string;
@@ -1409,10 +2423,9 @@ export interface components {
             modifiedBy: string;
             name: string;
         };
-        EditInput: {
-            memo?: string | null;
-            name?: string | null;
-            tags?: string[] | null;
+        DirView: {
+            dirName: string;
+            dirPath: string;
         };
         EndpointDetails: {
             accessKey: string;
@@ -1482,6 +2495,10 @@ export interface components {
             id: number;
             name: string;
         };
+        EnvVar: {
+            key: string;
+            value: string;
+        };
         ErrorBody: {
             detail?: string;
             instance: string;
@@ -1489,20 +2506,15 @@ export interface components {
             title: string;
             type: string;
         };
-        FileView: {
-            /** Format: int64 */
-            fileId: number;
-            fileName: string;
-            /** Format: int64 */
-            fileSize: number;
-            /** Format: int64 */
-            id: number;
-            key: string;
-            sha256: string;
-            url?: string;
+        Event: {
+            error: boolean;
+            message: string;
+            reason: string;
+            /** Format: date-time */
+            time: string;
         };
         FilesEntry: {
-            files: components["schemas"]["FileView"][];
+            files: components["schemas"]["DataFileView"][];
             type: string;
         };
         GitCredentialInput: {
@@ -1521,6 +2533,158 @@ export interface components {
             /** Format: int64 */
             defaultGitId: number | null;
             gits: components["schemas"]["GitCredentialView"][];
+        };
+        GitInput: {
+            branch?: string;
+            commitId?: string;
+            /** Format: int64 */
+            gitId?: number | null;
+            owner: string;
+            repository: string;
+        };
+        GitView: {
+            branch: string;
+            commitId: string;
+            /** Format: int64 */
+            gitId: number;
+            owner: string;
+            repository: string;
+            url: string;
+        };
+        HistoryView: {
+            /** Format: date-time */
+            completedAt: string | null;
+            conditionNote: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: int64 */
+            dataId: number;
+            dataName: string;
+            /** Format: int64 */
+            id: number;
+            key: string;
+            outputDataIds: number[];
+            /** Format: int64 */
+            preprocessId: number;
+            preprocessName: string;
+            status: string;
+            statusType: string;
+        };
+        ImageInput: {
+            image: string;
+            /** Format: int64 */
+            registryId?: number | null;
+            tag: string;
+        };
+        ImageView: {
+            image: string;
+            /** Format: int64 */
+            registryId: number;
+            tag: string;
+            url: string;
+        };
+        JobDetails: {
+            /** Format: date-time */
+            completedAt: string | null;
+            conditionNote: string;
+            containerImage: components["schemas"]["ImageView"];
+            cpu: number;
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            dataSet: components["schemas"]["DatasetRef"] | null;
+            devices: string;
+            /** Format: int64 */
+            displayId: number;
+            entryPoint: string;
+            executionTime: string;
+            /** Format: int64 */
+            exitCode: number | null;
+            favorite: boolean;
+            fullName: string;
+            gitModel: components["schemas"]["GitView"];
+            gpu: number;
+            /** Format: int64 */
+            id: number;
+            key: string;
+            localDataSet: boolean;
+            logSummary: string;
+            memo: string;
+            memory: number;
+            /** Format: date-time */
+            modifiedAt: string;
+            modifiedBy: string;
+            name: string;
+            node: string;
+            nodePorts: components["schemas"]["EnvVar"][];
+            options: components["schemas"]["EnvVar"][];
+            outputValue?: string;
+            parentFullNameList: string[];
+            parentInferenceFullNameList?: string[];
+            parentInferences?: components["schemas"]["JobView"][];
+            parents: components["schemas"]["JobView"][];
+            partition: string;
+            ports: number[];
+            runnerNote?: string;
+            /** Format: date-time */
+            startedAt: string | null;
+            status: string;
+            statusType: string;
+            tags: string[];
+            waitingTime: string;
+            zip: boolean;
+        };
+        JobEditInput: {
+            favorite?: boolean | null;
+            memo?: string | null;
+            name?: string | null;
+            tags?: string[] | null;
+        };
+        JobFileView: {
+            /** Format: int64 */
+            fileId: number;
+            fileName: string;
+            /** Format: int64 */
+            fileSize: number;
+            /** Format: int64 */
+            id: number;
+            key: string;
+            sha256?: string;
+            url?: string;
+        };
+        JobView: {
+            /** Format: date-time */
+            completedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            dataSet: components["schemas"]["DatasetRef"] | null;
+            /** Format: int64 */
+            displayId: number;
+            entryPoint: string;
+            favorite: boolean;
+            fullName: string;
+            gpu: number;
+            /** Format: int64 */
+            id: number;
+            memo: string;
+            /** Format: date-time */
+            modifiedAt: string;
+            modifiedBy: string;
+            name: string;
+            outputValue?: string;
+            parentFullNameList: string[];
+            parentInferenceFullNameList?: string[];
+            /** Format: date-time */
+            startedAt: string | null;
+            status: string;
+            statusType: string;
+            tags: string[];
+        };
+        Listing: {
+            dirs: components["schemas"]["DirView"][];
+            exceeded: boolean;
+            files: components["schemas"]["StoredFile"][];
         };
         LoginInput: {
             /** Format: int64 */
@@ -1594,6 +2758,53 @@ export interface components {
             preprocessId: number;
             preprocessName: string;
         };
+        PreprocessInput: {
+            containerImage?: components["schemas"]["ImageInput"] | null;
+            cpu: number;
+            entryPoint?: string;
+            gitModel?: components["schemas"]["GitInput"] | null;
+            gpu: number;
+            memo?: string;
+            memory: number;
+            name: string;
+        };
+        PreprocessPatch: {
+            cpu?: number | null;
+            gpu?: number | null;
+            memo?: string | null;
+            memory?: number | null;
+            name?: string | null;
+        };
+        PreprocessRunInput: {
+            cpu: number;
+            /** Format: int64 */
+            dataId: number;
+            gpu: number;
+            memory: number;
+            options?: {
+                [key: string]: string;
+            };
+            partition?: string;
+        };
+        PreprocessView: {
+            containerImage: components["schemas"]["ImageView"];
+            cpu: number;
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            entryPoint: string;
+            gitModel: components["schemas"]["GitView"];
+            gpu: number;
+            /** Format: int64 */
+            id: number;
+            isLocked: boolean;
+            memo: string;
+            memory: number;
+            /** Format: date-time */
+            modifiedAt: string;
+            modifiedBy: string;
+            name: string;
+        };
         RegistryCredentialInput: {
             /** Format: int64 */
             id: number;
@@ -1666,6 +2877,83 @@ export interface components {
             /** Format: int64 */
             tenantId: number | null;
         };
+        RunInput: {
+            containerImage: components["schemas"]["ImageInput"] | null;
+            cpu: number;
+            /** Format: int64 */
+            dataSetId: number;
+            entryPoint: string;
+            gitModel: components["schemas"]["GitInput"] | null;
+            gpu: number;
+            inferenceIds?: number[];
+            localDataSet?: boolean;
+            memo?: string;
+            memory: number;
+            name: string;
+            options?: {
+                [key: string]: string;
+            };
+            parentIds?: number[];
+            partition?: string;
+            ports?: number[];
+            tags?: string[];
+            zip?: boolean;
+        };
+        SavedSearch: {
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            /** Format: int64 */
+            id: number;
+            /** Format: date-time */
+            modifiedAt: string;
+            modifiedBy: string;
+            name: string;
+            searchDetail: components["schemas"]["SearchDetail"];
+        };
+        SavedSearchInput: {
+            name: string;
+            searchDetailInputModel: components["schemas"]["SearchDetail"];
+        };
+        SearchDetail: {
+            dataSet?: string;
+            dataSetOr?: boolean;
+            entryPoint?: string;
+            entryPointOr?: boolean;
+            /** Format: int64 */
+            idLower?: number | null;
+            /** Format: int64 */
+            idUpper?: number | null;
+            memo?: string;
+            memoOr?: boolean;
+            name?: string;
+            nameOr?: boolean;
+            parentName?: string;
+            parentNameOr?: boolean;
+            startedAtLower?: string;
+            startedAtUpper?: string;
+            startedBy?: string;
+            startedByOr?: boolean;
+            status?: string;
+            statusOr?: boolean;
+            tags?: string;
+            tagsOr?: boolean;
+        };
+        SearchFill: {
+            createdBy: string[];
+            datasets: string[];
+            status: string[];
+            tags: string[];
+        };
+        StoredFile: {
+            fileName: string;
+            key: string;
+            /** Format: date-time */
+            lastModified: string;
+            /** Format: int64 */
+            size: number;
+            url?: string;
+        };
         /** @description a JSON string, or an object with one string property whose value is used */
         StringOrObject: string | {
             [key: string]: string;
@@ -1673,6 +2961,10 @@ export interface components {
         SwitchTenantInput: {
             /** Format: int64 */
             expiresIn?: number | null;
+        };
+        TagsInput: {
+            id: number[];
+            tags: string[];
         };
         TenantDeleteOutput: {
             containerWarnMsg: string | null;
@@ -1809,6 +3101,15 @@ export interface components {
         };
     };
     responses: {
+        /** @description A server called on the caller's behalf (a git server, a container registry) could not be reached or failed. */
+        BadGateway: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
         /** @description The request is invalid: a malformed or unknown body field, a bad parameter, or a value the rules refuse. */
         BadRequest: {
             headers: {
@@ -3442,7 +4743,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["EditInput"];
+                "application/json": components["schemas"]["DataEditInput"];
             };
         };
         responses: {
@@ -3548,7 +4849,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["FileView"][];
+                    "application/json": components["schemas"]["DataFileView"][];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3646,7 +4947,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["FileView"];
+                    "application/json": components["schemas"]["DataFileView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -3704,7 +5005,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["FileView"];
+                    "application/json": components["schemas"]["DataFileView"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -4096,6 +5397,1122 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getInferences: {
+        parameters: {
+            query?: {
+                /** @description page number, from 1 */
+                page?: number;
+                /** @description items per page, at most 1000 (default 1000) */
+                perPage?: number;
+                /** @description set X-Total-Count to the number of items before paging */
+                withTotal?: boolean;
+                /** @description filter on id: a number, or >=, >, <=, < or = and a number */
+                Id?: string;
+                /** @description filter: substring, !negation */
+                Name?: string;
+                /** @description filter on a parent's id */
+                ParentId?: string;
+                /** @description filter on a parent's name: substring, !negation */
+                ParentName?: string;
+                /** @description filter on the start date: >=2026-01-31 and the like */
+                StartedAt?: string;
+                /** @description filter: substring, !negation */
+                StartedBy?: string;
+                /** @description filter on the dataset's name: substring, !negation */
+                DataSet?: string;
+                /** @description filter: substring, !negation */
+                Memo?: string;
+                /** @description filter: substring, !negation */
+                Status?: string;
+                /** @description filter: substring, !negation */
+                EntryPoint?: string;
+                /** @description tags the training must carry (repeat, or comma-separated); !tag: must not carry */
+                tag?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description items before paging (withTotal=true) */
+                    "X-Total-Count"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobView"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getInferencesMount: {
+        parameters: {
+            query?: {
+                /** @description filter on the status: substring, !negation */
+                status?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobView"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postInferencesRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDetails"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getInferencesSimple: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobView"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getInferencesById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDetails"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    putInferencesById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JobEditInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDetails"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteInferencesById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postInferencesByIdComplete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDetails"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getInferencesByIdContainerFiles: {
+        parameters: {
+            query?: {
+                /** @description a directory under the output, e.g. checkpoints/ */
+                path?: string;
+                /** @description add a signed download URL to each file */
+                withUrl?: boolean;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Listing"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getInferencesByIdEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Event"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getInferencesByIdFiles: {
+        parameters: {
+            query?: {
+                /** @description add a signed download URL to each file */
+                withUrl?: boolean;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobFileView"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postInferencesByIdFiles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AttachInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobFileView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteInferencesByIdFilesByFileId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                fileId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getInferencesByIdFilesByNameSize: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": number;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postInferencesByIdHalt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDetails"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getInferencesByIdLog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getInferencesByIdLogStream: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postInferencesByIdUserCancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDetails"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getPreprocessings: {
+        parameters: {
+            query?: {
+                /** @description page number, from 1 */
+                page?: number;
+                /** @description items per page, at most 1000 (default 1000) */
+                perPage?: number;
+                /** @description set X-Total-Count to the number of items before paging */
+                withTotal?: boolean;
+                /** @description filter on id */
+                Id?: string;
+                /** @description filter: substring, !negation */
+                Name?: string;
+                /** @description filter on the creation date */
+                CreatedAt?: string;
+                /** @description filter: substring, !negation */
+                Memo?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description items before paging (withTotal=true) */
+                    "X-Total-Count"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreprocessView"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postPreprocessings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreprocessInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreprocessView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getPreprocessingsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreprocessView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    putPreprocessingsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreprocessInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreprocessView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deletePreprocessingsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    patchPreprocessingsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreprocessPatch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreprocessView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getPreprocessingsByIdHistories: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryView"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getPreprocessingsByIdHistoriesByDataId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                dataId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postPreprocessingsByIdHistoriesByDataId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                dataId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deletePreprocessingsByIdHistoriesByDataId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                dataId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postPreprocessingsByIdHistoriesByDataIdComplete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                dataId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postPreprocessingsByIdHistoriesByDataIdData: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                dataId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddOutputInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getPreprocessingsByIdHistoriesByDataIdEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                dataId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Event"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getPreprocessingsByIdHistoriesByDataIdFiles: {
+        parameters: {
+            query?: {
+                /** @description add signed download URLs */
+                withUrl?: boolean;
+            };
+            header?: never;
+            path: {
+                id: number;
+                dataId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobFileView"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postPreprocessingsByIdHistoriesByDataIdHalt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                dataId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getPreprocessingsByIdHistoriesByDataIdLogStream: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                dataId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postPreprocessingsByIdRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreprocessRunInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HistoryView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -4520,6 +6937,857 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getTraining: {
+        parameters: {
+            query?: {
+                /** @description page number, from 1 */
+                page?: number;
+                /** @description items per page, at most 1000 (default 1000) */
+                perPage?: number;
+                /** @description set X-Total-Count to the number of items before paging */
+                withTotal?: boolean;
+                /** @description filter on id: a number, or >=, >, <=, < or = and a number */
+                Id?: string;
+                /** @description filter: substring, !negation */
+                Name?: string;
+                /** @description filter on a parent's id */
+                ParentId?: string;
+                /** @description filter on a parent's name: substring, !negation */
+                ParentName?: string;
+                /** @description filter on the start date: >=2026-01-31 and the like */
+                StartedAt?: string;
+                /** @description filter: substring, !negation */
+                StartedBy?: string;
+                /** @description filter on the dataset's name: substring, !negation */
+                DataSet?: string;
+                /** @description filter: substring, !negation */
+                Memo?: string;
+                /** @description filter: substring, !negation */
+                Status?: string;
+                /** @description filter: substring, !negation */
+                EntryPoint?: string;
+                /** @description tags the training must carry (repeat, or comma-separated); !tag: must not carry */
+                tag?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description items before paging (withTotal=true) */
+                    "X-Total-Count"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobView"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getTrainingMount: {
+        parameters: {
+            query?: {
+                /** @description filter on the status: substring, !negation */
+                status?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobView"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postTrainingRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RunInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDetails"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getTrainingSearch: {
+        parameters: {
+            query?: {
+                /** @description page number, from 1 */
+                page?: number;
+                /** @description items per page, at most 1000 (default 1000) */
+                perPage?: number;
+                /** @description set X-Total-Count to the number of items before paging */
+                withTotal?: boolean;
+                /** @description smallest id */
+                idLower?: number;
+                /** @description largest id */
+                idUpper?: number;
+                /** @description earliest start date, 2026-01-31 */
+                startedAtLower?: string;
+                /** @description latest start date */
+                startedAtUpper?: string;
+                /** @description words that must all occur (any with nameOr=true); !word: must not */
+                name?: string;
+                /** @description match any word of name */
+                nameOr?: boolean;
+                /** @description words that must all occur (any with parentNameOr=true); !word: must not */
+                parentName?: string;
+                /** @description match any word of parentName */
+                parentNameOr?: boolean;
+                /** @description words that must all occur (any with startedByOr=true); !word: must not */
+                startedBy?: string;
+                /** @description match any word of startedBy */
+                startedByOr?: boolean;
+                /** @description words that must all occur (any with dataSetOr=true); !word: must not */
+                dataSet?: string;
+                /** @description match any word of dataSet */
+                dataSetOr?: boolean;
+                /** @description words that must all occur (any with memoOr=true); !word: must not */
+                memo?: string;
+                /** @description match any word of memo */
+                memoOr?: boolean;
+                /** @description words that must all occur (any with statusOr=true); !word: must not */
+                status?: string;
+                /** @description match any word of status */
+                statusOr?: boolean;
+                /** @description words that must all occur (any with entryPointOr=true); !word: must not */
+                entryPoint?: string;
+                /** @description match any word of entryPoint */
+                entryPointOr?: boolean;
+                /** @description words that must all occur (any with tagsOr=true); !word: must not */
+                tags?: string;
+                /** @description match any word of tags */
+                tagsOr?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description items before paging (withTotal=true) */
+                    "X-Total-Count"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobView"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getTrainingSearchHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedSearch"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postTrainingSearchHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SavedSearchInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedSearch"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteTrainingSearchHistoryById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getTrainingSearchFill: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchFill"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getTrainingSimple: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobView"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getTrainingTags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postTrainingTags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TagsInput"];
+            };
+        };
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteTrainingTags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TagsInput"];
+            };
+        };
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getTrainingById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDetails"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    putTrainingById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JobEditInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDetails"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteTrainingById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postTrainingByIdComplete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDetails"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getTrainingByIdContainerFiles: {
+        parameters: {
+            query?: {
+                /** @description a directory under the output, e.g. checkpoints/ */
+                path?: string;
+                /** @description add a signed download URL to each file */
+                withUrl?: boolean;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Listing"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getTrainingByIdEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Event"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getTrainingByIdFiles: {
+        parameters: {
+            query?: {
+                /** @description add a signed download URL to each file */
+                withUrl?: boolean;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobFileView"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postTrainingByIdFiles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AttachInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobFileView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteTrainingByIdFilesByFileId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                fileId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getTrainingByIdFilesByNameSize: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": number;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postTrainingByIdHalt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDetails"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getTrainingByIdLog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getTrainingByIdLogStream: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postTrainingByIdUserCancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDetails"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
