@@ -56,9 +56,3 @@ export const envNameRe = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/
 
 /** Resource bounds of a run (the original's UI and the server's checks). */
 export const limits = { cpu: 250, memory: 500, gpu: 16 }
-
-/** parentId is the id in a parent's full name "12:name". */
-export function parentId(fullName: string): string {
-  const i = fullName.indexOf(':')
-  return i < 0 ? fullName : fullName.slice(0, i)
-}
