@@ -6,10 +6,20 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -s -w -X github.com/kamonohashi-go/kamonohashi/internal/version.Version=$(VERSION)
 BIN      := bin
 
-.PHONY: build web web-deps generate run test test-go test-web lint bench clean
+.PHONY: build build-nvml gpu-proof web web-deps generate run test test-go test-web lint bench clean
 
 build: web
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/kamonohashi ./cmd/kamonohashi
+
+# The same binary with GPU discovery through NVML (go-nvml, cgo): dynamically
+# linked to glibc. The default static build finds GPUs through nvidia-smi.
+build-nvml: web
+	CGO_ENABLED=1 CGO_CFLAGS=-Wno-deprecated-declarations $(GO) build -trimpath -ldflags '$(LDFLAGS)' \
+		-o $(BIN)/kamonohashi ./cmd/kamonohashi
+
+# The GPU proof's driver (test/gpu/run.sh runs it against a server).
+gpu-proof:
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/gpu-proof ./test/gpu/proof
 
 # The web console (web/, Vue + Vite) built into web/dist, which the binary
 # embeds. npm ci runs only when package-lock.json changed.

@@ -79,3 +79,7 @@ printf '%-44s %8s req/s  p50 %s ms  p99 %s ms  (baseline/this: %sx)\n' "GET /api
 
 echo
 bench/upload.sh
+echo
+bench/jobstart.sh
+echo
+bench/jobapi.sh

@@ -41,7 +41,7 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 		Version:       version.Version,
 	}
-	root.AddCommand(serverCmd(), migrateCmd(), backupCmd(), userCmd(), openAPICmd())
+	root.AddCommand(serverCmd(), migrateCmd(), backupCmd(), userCmd(), openAPICmd(), jobCmd())
 	return root
 }
 

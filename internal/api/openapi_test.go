@@ -152,6 +152,9 @@ func wantStatuses(rt *Route) []string {
 	if rt.Path == loginPath || rt.Path == "/api/v2/account/password" { // where passwords are guessed
 		codes = append(codes, "429")
 	}
+	if strings.HasPrefix(rt.Path, "/api/v2/git/") || strings.HasPrefix(rt.Path, "/api/v2/registries/") { // call git servers and registries
+		codes = append(codes, "502")
+	}
 	slices.Sort(codes)
 	return codes
 }

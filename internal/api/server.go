@@ -25,8 +25,10 @@ import (
 	"github.com/kamonohashi-go/kamonohashi/internal/cidr"
 	"github.com/kamonohashi-go/kamonohashi/internal/data"
 	"github.com/kamonohashi-go/kamonohashi/internal/dataset"
+	"github.com/kamonohashi-go/kamonohashi/internal/gitrepo"
 	"github.com/kamonohashi-go/kamonohashi/internal/identity"
 	"github.com/kamonohashi-go/kamonohashi/internal/job"
+	"github.com/kamonohashi-go/kamonohashi/internal/registry"
 	stores "github.com/kamonohashi-go/kamonohashi/internal/storage/endpoint"
 )
 
@@ -46,6 +48,9 @@ type Server struct {
 	storages    *stores.Pool
 	externalURL string
 	jobs        *job.Service
+
+	gits       *gitrepo.Service  // WithGit
+	registries *registry.Service // WithRegistry
 }
 
 // Option configures a Server.
@@ -103,6 +108,7 @@ func (s *Server) allRoutes() []*Route {
 		s.accountRoutes(), s.tenantRoutes(), s.userRoutes(), s.roleRoutes(), s.menuRoutes(), s.versionRoutes(),
 		s.dataRoutes(), s.datasetRoutes(), s.storageRoutes(),
 		s.trainingRoutes(), s.preprocessingRoutes(),
+		s.gitRoutes(), s.registryRoutes(),
 	} {
 		rs = append(rs, group...)
 	}

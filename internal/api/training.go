@@ -5,6 +5,7 @@ import (
 
 	"github.com/kamonohashi-go/kamonohashi/internal/auth"
 	"github.com/kamonohashi-go/kamonohashi/internal/job"
+	"github.com/kamonohashi-go/kamonohashi/internal/runner"
 )
 
 var (
@@ -62,6 +63,10 @@ func (s *Server) trainingRoutes() []*Route {
 			return NoContent{}, s.jobs.DeleteSearch(r.Context(), id)
 		}).Perm(menus...).Doc(tag, "Delete a saved search condition"),
 	}
+	rs = append(rs, endpoint("GET", "/api/v2/runner/nodes", func(r *http.Request) ([]runner.Node, error) {
+		return s.jobs.Nodes(r.Context())
+	}).Perm(auth.MenuCodeTraining, auth.MenuCodeInference, auth.MenuCodePreprocess, auth.MenuCodeNotebook).
+		Doc("Runner", "Machines that run jobs (new): capacity, allocated resources, GPUs with model and memory"))
 	rs = append(rs, s.jobRoutes(trainingArea)...)
 	rs = append(rs, s.jobFileRoutes(trainingArea)...)
 	rs = append(rs, s.jobRoutes(inferenceArea)...)

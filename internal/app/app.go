@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/kamonohashi-go/kamonohashi/internal/api"
@@ -19,7 +20,11 @@ import (
 	"github.com/kamonohashi-go/kamonohashi/internal/data"
 	"github.com/kamonohashi-go/kamonohashi/internal/dataset"
 	"github.com/kamonohashi-go/kamonohashi/internal/egress"
+	"github.com/kamonohashi-go/kamonohashi/internal/gitrepo"
 	"github.com/kamonohashi-go/kamonohashi/internal/identity"
+	"github.com/kamonohashi-go/kamonohashi/internal/job"
+	"github.com/kamonohashi-go/kamonohashi/internal/registry"
+	"github.com/kamonohashi-go/kamonohashi/internal/runner"
 	"github.com/kamonohashi-go/kamonohashi/internal/secret"
 	"github.com/kamonohashi-go/kamonohashi/internal/storage/endpoint"
 	"github.com/kamonohashi-go/kamonohashi/internal/store"
@@ -35,16 +40,31 @@ type App struct {
 	Datasets *dataset.Service
 	Storages *endpoint.Pool
 	API      *api.Server
-	log      *slog.Logger
+	// Gits and Registries resolve a job's code and image.
+	Gits       *gitrepo.Service
+	Registries *registry.Service
+	Jobs       *job.Service
+	Runner     runner.Runner
+	log        *slog.Logger
+
+	serverURL   atomic.Value // string: how jobs reach the API (KQI_SERVER)
+	stopWatch   context.CancelFunc
+	watchDone   chan struct{}
+	closeRunner func() error
 }
 
 // Option adjusts how the app is built (tests inject a clock or a database).
 type Option func(*options)
 
 type options struct {
-	db  *store.DB
-	now func() time.Time
+	db        *store.DB
+	now       func() time.Time
+	runnerExe string
 }
+
+// WithRunnerBinary names the kamonohashi binary the local runner starts as
+// each job's supervisor (default: this executable; tests build one).
+func WithRunnerBinary(path string) Option { return func(o *options) { o.runnerExe = path } }
 
 // WithDB uses an already opened database instead of the configured one.
 func WithDB(db *store.DB) Option { return func(o *options) { o.db = db } }
@@ -110,14 +130,56 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	dataSvc := data.New(db, pool, data.WithClock(o.now), data.WithLogger(log), data.WithURLLifetime(cfg.URLLifetime),
 		data.WithMaxUpload(int64(cfg.UploadMaxBytes)))
 	datasets := dataset.New(db, dataSvc, dataset.WithClock(o.now))
-	srv := api.New(id, log, version.Version, api.WithHealthCheck(db.PingContext), api.WithTrustedProxies(proxies),
-		api.WithData(dataSvc, datasets, pool), api.WithExternalURL(cfg.ExternalURL))
-	srv.SetReady(true)
-	return &App{Config: cfg, DB: db, Identity: id, Data: dataSvc, Datasets: datasets, Storages: pool, API: srv, log: log}, nil
+	remote := remoteClient()
+	gits := gitrepo.New(db, box, log, remote, gitrepo.WithClock(o.now))
+	registries := registry.New(db, box, log, remote, registry.WithClock(o.now))
+	a := &App{Config: cfg, DB: db, Identity: id, Data: dataSvc, Datasets: datasets, Storages: pool, log: log,
+		Gits: gits, Registries: registries}
+	a.serverURL.Store(cfg.ExternalURL)
+	run, closeRunner, err := newRunner(ctx, cfg, pool, o.runnerExe, log, o.now)
+	if err != nil {
+		return nil, err
+	}
+	a.Runner, a.closeRunner = run, closeRunner
+	a.Jobs = job.New(job.Deps{DB: db, Runner: run, Stores: tenantStores{pool}, Data: dataSvc, Datasets: datasets,
+		Code: codeSource{gits}, Images: images{registries}, Accounts: id},
+		job.WithClock(o.now), job.WithLogger(log), job.WithVersion(version.Version), job.WithURLLifetime(cfg.URLLifetime),
+		job.WithTokenLifetime(cfg.TokenLifetime), job.WithServerURL(func() string { return a.serverURL.Load().(string) }))
+	id.SetJobCheck(a.Jobs.Active)
+	watchCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	a.stopWatch, a.watchDone = stop, make(chan struct{})
+	go func() {
+		defer close(a.watchDone)
+		if err := a.Jobs.Watch(watchCtx); err != nil && watchCtx.Err() == nil {
+			log.Error("job watch stopped", "error", err)
+		}
+	}()
+	a.API = api.New(id, log, version.Version, api.WithHealthCheck(db.PingContext), api.WithTrustedProxies(proxies),
+		api.WithData(dataSvc, datasets, pool), api.WithExternalURL(cfg.ExternalURL),
+		api.WithGit(gits), api.WithRegistry(registries), api.WithJobs(a.Jobs))
+	a.API.SetReady(true)
+	return a, nil
 }
 
-// Close releases the database.
-func (a *App) Close() error { return a.DB.Close() }
+// SetServerURL tells jobs where the API is (KQI_SERVER) when external-url
+// is not set: the address the server listens on.
+func (a *App) SetServerURL(u string) {
+	if a.Config.ExternalURL == "" {
+		a.serverURL.Store(u)
+	}
+}
+
+// Close stops watching jobs and releases the runner and the database.
+// Running jobs keep running: the next start takes them over.
+func (a *App) Close() error {
+	a.stopWatch()
+	<-a.watchDone
+	var err error
+	if a.closeRunner != nil {
+		err = a.closeRunner()
+	}
+	return errors.Join(err, a.DB.Close())
+}
 
 // Serve listens on cfg.Addr until ctx is cancelled, then shuts down
 // gracefully, waiting up to cfg.ShutdownTimeout for requests in flight.
@@ -147,6 +209,7 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger, ready func(
 		return err
 	}
 	defer a.Close()
+	a.SetServerURL("http://" + ln.Addr().String())
 	handler.set(a.API.Handler())
 	bg, stopBG := context.WithCancel(ctx)
 	defer stopBG()

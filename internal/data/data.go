@@ -448,7 +448,7 @@ func lockedBy(ctx context.Context, q store.Q, tenantID, dataID int64, action str
 }
 
 // Delete removes a data with its files, unless a locked dataset holds it or
-// it came out of a preprocessing.
+// a preprocessing history used or made it.
 func (s *Service) Delete(ctx context.Context, id int64) error {
 	p, err := caller(ctx)
 	if err != nil {
@@ -465,8 +465,12 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 		if err := lockedBy(ctx, q, p.TenantID, id, "deleting it"); err != nil {
 			return err
 		}
-		if d.ParentDataID.Valid {
-			return apperr.Conflict("data %d is the output of a preprocessing of data %d", id, d.ParentDataID.Int64).
+		used, err := q.DataInPreprocessing(ctx, d.ID)
+		if err != nil {
+			return err
+		}
+		if used {
+			return apperr.Conflict("data %d is the input or an output of a preprocessing history", id).
 				WithDetail("delete the preprocessing history instead")
 		}
 		if files, err = q.DataFiles(ctx, p.TenantID, id); err != nil {

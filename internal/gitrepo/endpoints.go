@@ -67,15 +67,10 @@ func (s *Service) List(ctx context.Context) ([]View, error) {
 	return views(gs), err
 }
 
-// TenantList returns the git endpoints the caller's tenant may use.
-func (s *Service) TenantList(ctx context.Context) ([]View, error) {
-	p, err := auth.FromContext(ctx)
-	if err != nil {
-		return nil, err
-	}
-	gs, err := s.db.Q().TenantGits(ctx, p.TenantID)
-	return views(gs), err
-}
+// Selectable returns the git endpoints a tenant manager may pick for the
+// tenant: all of them, as in the original (the admin list needs the Git
+// or Tenant menu, this one the TenantSetting menu).
+func (s *Service) Selectable(ctx context.Context) ([]View, error) { return s.List(ctx) }
 
 // Get returns one git endpoint.
 func (s *Service) Get(ctx context.Context, id int64) (Details, error) {

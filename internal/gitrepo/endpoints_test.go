@@ -89,9 +89,9 @@ func TestDeleteBlockedWhileUsed(t *testing.T) {
 func TestTenantListAndDefault(t *testing.T) {
 	f := newFixture(t)
 	id := f.addGit(t, gitrepo.Input{Name: "local", ServiceType: 5, RepositoryURL: "file:///srv/git"}, "")
-	vs, err := f.svc.TenantList(f.ctx)
-	if err != nil || len(vs) != 2 || vs[0].ID != 1 || vs[1].ID != id {
-		t.Fatalf("tenant list = %+v, %v; want GitHub and the new one", vs, err)
+	vs, err := f.svc.Selectable(f.ctx)
+	if err != nil || len(vs) != 3 || vs[2].ID != id {
+		t.Fatalf("selectable = %+v, %v; want the seeds and the new one", vs, err)
 	}
 	def, err := f.svc.DefaultGitID(f.ctx)
 	if err != nil || def != 1 {

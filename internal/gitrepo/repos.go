@@ -152,45 +152,39 @@ func (s *Service) getJSON(ctx context.Context, u, header, value string, v any) e
 	return nil
 }
 
-// scanDir lists the repositories in dir and one level below it.
+// maxScanDepth is how deep under a file URL's directory repositories are
+// looked for: repo, owner/repo, group/subgroup/repo, …
+const maxScanDepth = 4
+
+// scanDir lists the repositories in dir and below it.
 func scanDir(dir string) ([]Repository, error) {
-	top, err := os.ReadDir(dir)
-	if err != nil {
+	if _, err := os.ReadDir(dir); err != nil {
 		return nil, apperr.BadGateway("the git directory %s cannot be read", dir).WithDetail("%v", err).Wrap(err)
 	}
 	var out []Repository
-	add := func(owner, name string) {
-		name = strings.TrimSuffix(name, ".git")
-		full := name
-		if owner != "" {
-			full = owner + "/" + name
-		}
-		if checkName("repository", name) == nil && len(out) < maxRepos {
-			out = append(out, Repository{Owner: owner, Name: name, FullName: full})
-		}
-	}
-	for _, d := range top {
-		if !d.IsDir() || strings.HasPrefix(d.Name(), ".") {
-			continue
-		}
-		p := filepath.Join(dir, d.Name())
-		if isRepo(p) {
-			add("", d.Name())
-			continue
-		}
-		if checkName("owner", d.Name()) != nil {
-			continue
-		}
-		subs, err := os.ReadDir(p)
+	var scan func(dir, owner string, depth int)
+	scan = func(dir, owner string, depth int) {
+		entries, err := os.ReadDir(dir)
 		if err != nil {
-			continue
+			return
 		}
-		for _, sd := range subs {
-			if sd.IsDir() && !strings.HasPrefix(sd.Name(), ".") && isRepo(filepath.Join(p, sd.Name())) {
-				add(d.Name(), sd.Name())
+		for _, d := range entries {
+			name := d.Name()
+			if !d.IsDir() || strings.HasPrefix(name, ".") || len(out) >= maxRepos {
+				continue
+			}
+			p := filepath.Join(dir, name)
+			if isRepo(p) {
+				name = strings.TrimSuffix(name, ".git")
+				if checkName("repository", name) == nil {
+					out = append(out, Repository{Owner: owner, Name: name, FullName: strings.TrimPrefix(owner+"/"+name, "/")})
+				}
+			} else if depth < maxScanDepth && checkName("owner", name) == nil {
+				scan(p, strings.TrimPrefix(owner+"/"+name, "/"), depth+1)
 			}
 		}
 	}
+	scan(dir, "", 1)
 	return out, nil
 }
 

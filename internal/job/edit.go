@@ -165,6 +165,9 @@ func (s *Service) Exit(ctx context.Context, kind Kind, id int64, status string) 
 	}
 	note := map[string]string{StatusKilled: "halted", StatusUserCanceled: "canceled by the user",
 		StatusCompleted: "marked completed"}[status]
+	if kind == Inference {
+		s.recordValue(ctx, j)
+	}
 	now := s.now()
 	st := store.JobState{Status: status, Note: note, Node: j.Node, Devices: j.Devices, ExitCode: j.ExitCode,
 		JobStartedAt: j.JobStartedAt, CompletedAt: sql.NullTime{Time: now, Valid: true}}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"path"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/kamonohashi-go/kamonohashi/internal/apperr"
 	"github.com/kamonohashi-go/kamonohashi/internal/data"
+	"github.com/kamonohashi-go/kamonohashi/internal/jobcontract"
 	"github.com/kamonohashi-go/kamonohashi/internal/runner"
 	"github.com/kamonohashi-go/kamonohashi/internal/storage"
 	"github.com/kamonohashi-go/kamonohashi/internal/store"
@@ -258,6 +260,15 @@ func (s *Service) removeFiles(ctx context.Context, tenant string, kind Kind, id 
 	}
 	out, attach := areas(kind)
 	for _, a := range []storage.ResourceType{out, attach} {
+		// Outputs of ended jobs are read-only on a directory store (so that
+		// jobs mounting them cannot change them); make them removable.
+		if lp, ok := st.(localPather); ok {
+			if dir, err := lp.LocalPath(storage.Key{Tenant: tenant, Type: a, Path: strconv.FormatInt(id, 10)}); err == nil {
+				if err := jobcontract.MakeWritable(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+					s.log.Warn("job files stay read-only", "dir", dir, "error", err)
+				}
+			}
+		}
 		if err := st.DeletePrefix(ctx, tenant, a, strconv.FormatInt(id, 10)); err != nil {
 			s.log.Warn("job files left in storage", "area", a, "job", id, "error", err)
 		}

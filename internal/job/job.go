@@ -150,3 +150,13 @@ func userArea(k Kind) storage.ResourceType {
 	}
 	return storage.TrainingHistoryAttachedFiles
 }
+
+// Nodes reports the runner's machines: capacity, what jobs hold, and GPUs
+// with model and memory (the run form shows what is free).
+func (s *Service) Nodes(ctx context.Context) ([]runner.Node, error) {
+	ns, err := s.runner.Nodes(ctx)
+	if ns == nil {
+		ns = []runner.Node{}
+	}
+	return ns, err
+}

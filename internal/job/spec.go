@@ -3,6 +3,7 @@ package job
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -55,7 +56,7 @@ func (s *Service) spec(ctx context.Context, p *auth.Principal, j store.Job, code
 			return runner.Spec{}, err
 		}
 	}
-	if sp.Mounts, err = s.mounts(ctx, p, parents); err != nil {
+	if sp.Mounts, err = s.mounts(ctx, st, p, parents); err != nil {
 		return runner.Spec{}, err
 	}
 	token, err := s.accounts.IssueJobToken(ctx, p.UserID, p.TenantID, key, s.tokenTTL)
@@ -141,7 +142,7 @@ func (s *Service) datasetInputs(ctx context.Context, st storage.Store, tenant st
 
 // mounts places the parents' outputs: one training parent at "parent",
 // several at "parent/<id>"; parent inferences at "inference/<id>".
-func (s *Service) mounts(ctx context.Context, p *auth.Principal, parents []int64) ([]runner.Mount, error) {
+func (s *Service) mounts(ctx context.Context, st storage.Store, p *auth.Principal, parents []int64) ([]runner.Mount, error) {
 	if len(parents) == 0 {
 		return nil, nil
 	}
@@ -166,7 +167,34 @@ func (s *Service) mounts(ctx context.Context, p *auth.Principal, parents []int64
 				path += "/" + strconv.FormatInt(j.ID, 10)
 			}
 		}
-		out = append(out, runner.Mount{Path: path, Source: src})
+		m := runner.Mount{Path: path, Source: src}
+		if _, local := st.(localPather); !local {
+			if m.Files, err = s.signAll(ctx, st, src); err != nil {
+				return nil, fmt.Errorf("sign the output of %s %d: %w", j.Kind, j.ID, err)
+			}
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// signAll lists every file under a stored prefix with a signed URL, for
+// runners that download a parent's output instead of linking it.
+func (s *Service) signAll(ctx context.Context, st storage.Store, prefix storage.Key) ([]runner.Input, error) {
+	objs, err := walk(ctx, st, prefix.Tenant, prefix.Type, prefix.Path)
+	if errors.Is(err, storage.ErrNotFound) {
+		return []runner.Input{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]runner.Input, 0, len(objs))
+	for _, o := range objs {
+		u, err := st.GetURL(ctx, s.serverURL(), o.Key, "", s.urlTTL)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, runner.Input{DataPath: strings.TrimPrefix(o.Key.Path, prefix.Path+"/"), Stored: o.Key, URL: u})
 	}
 	return out, nil
 }

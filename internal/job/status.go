@@ -64,10 +64,14 @@ func active(status string) bool {
 // stateOf maps a runner's report to what is stored.
 func stateOf(st runner.Status) store.JobState {
 	s := store.JobState{Note: st.Reason, Node: st.Node, Devices: strings.Join(st.GPUs, ",")}
+	if st.Phase == runner.Preparing && s.Note == "" {
+		s.Note = "preparing: fetching the code and the dataset"
+	}
 	switch st.Phase {
-	case runner.Queued:
+	case runner.Queued, runner.Preparing:
+		// A pod whose init containers (our prepare) run is Pending too.
 		s.Status = StatusPending
-	case runner.Preparing, runner.Running:
+	case runner.Running:
 		s.Status = StatusRunning
 	case runner.Succeeded:
 		s.Status = StatusCompleted

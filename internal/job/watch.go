@@ -89,8 +89,19 @@ func (s *Service) apply(ctx context.Context, st runner.Status) {
 		return
 	}
 	state := stateOf(st)
+	// A job keeps its node and devices for its whole run; a report that
+	// leaves them out does not erase what an earlier one said.
+	if state.Node == "" {
+		state.Node = j.Node
+	}
+	if state.Devices == "" {
+		state.Devices = j.Devices
+	}
 	if st.Phase.Terminal() && !state.CompletedAt.Valid {
 		state.CompletedAt = sql.NullTime{Time: s.now(), Valid: true}
+	}
+	if Kind(j.Kind) == Inference && st.Phase.Terminal() {
+		s.recordValue(ctx, j)
 	}
 	if Kind(j.Kind) == Preprocessing && st.Phase == runner.Succeeded {
 		if err := s.buildOutputs(ctx, j); err != nil {
@@ -125,11 +136,6 @@ func (s *Service) ended(ctx context.Context, j store.Job) {
 	if err != nil {
 		return
 	}
-	if kind == Inference {
-		if v, err := s.readValue(ctx, t.Name, j.ID); err == nil && v != "" {
-			_ = s.db.Q().SetJobOutputValue(ctx, j.ID, v)
-		}
-	}
 	if j.UserID.Valid && s.accounts != nil {
 		text := fmt.Sprintf("KAMONOHASHI: %s %d %q in tenant %s ended: %s", kind, j.ID, j.Name, t.Name, StatusName(j.Status))
 		if j.Note != "" {
@@ -150,6 +156,20 @@ func consolePath(k Kind) string {
 		return "preprocess"
 	}
 	return "training"
+}
+
+// recordValue stores an ending inference's value.txt before its end is
+// recorded, so that whoever sees it ended sees its value.
+func (s *Service) recordValue(ctx context.Context, j store.Job) {
+	t, err := s.db.Q().TenantByID(ctx, j.TenantID)
+	if err != nil {
+		return
+	}
+	if v, err := s.readValue(ctx, t.Name, j.ID); err == nil && v != "" {
+		if err := s.db.Q().SetJobOutputValue(ctx, j.ID, v); err != nil {
+			s.log.Warn("record the value of an inference", "job", j.ID, "error", err)
+		}
+	}
 }
 
 func (s *Service) readValue(ctx context.Context, tenant string, id int64) (string, error) {

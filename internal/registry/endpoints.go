@@ -80,15 +80,9 @@ func (s *Service) List(ctx context.Context) ([]View, error) {
 	return views(rs), err
 }
 
-// TenantList returns the registries the caller's tenant may use.
-func (s *Service) TenantList(ctx context.Context) ([]View, error) {
-	p, err := auth.FromContext(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rs, err := s.db.Q().TenantRegistries(ctx, p.TenantID)
-	return views(rs), err
-}
+// Selectable returns the registries a tenant manager may pick for the
+// tenant: all of them, as in the original.
+func (s *Service) Selectable(ctx context.Context) ([]View, error) { return s.List(ctx) }
 
 // Get returns one registry.
 func (s *Service) Get(ctx context.Context, id int64) (Details, error) {

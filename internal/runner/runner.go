@@ -113,6 +113,10 @@ type Input struct {
 type Mount struct {
 	Path   string      `json:"path"`   // relative to the job root, e.g. "parent/12"
 	Source storage.Key `json:"source"` // a prefix, e.g. sandbox/TrainingContainerOutputFiles/12
+	// Files lists what is under Source with signed URLs (DataPath relative
+	// to the mount), for runners that cannot reach the storage as a
+	// directory: they download them instead of linking.
+	Files []Input `json:"files,omitempty"`
 }
 
 // Phase is where a job is in its life.
@@ -141,7 +145,7 @@ type Status struct {
 	Reason   string    `json:"reason,omitempty"` // one line for people: why queued, why failed
 	ExitCode *int      `json:"exitCode,omitempty"`
 	Node     string    `json:"node,omitempty"`
-	GPUs     []string  `json:"gpus,omitempty"` // the devices assigned, e.g. GPU UUIDs or indexes
+	GPUs     []string  `json:"gpus,omitempty"`    // the devices assigned, e.g. GPU UUIDs or indexes
 	Started  time.Time `json:"started,omitzero"`  // the user's command started
 	Finished time.Time `json:"finished,omitzero"` // terminal phase reached
 }

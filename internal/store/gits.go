@@ -30,13 +30,6 @@ func (q Q) ListGits(ctx context.Context) ([]Git, error) {
 	return gs, q.list(ctx, &gs, `SELECT `+gitCols+` FROM gits ORDER BY id`)
 }
 
-// TenantGits lists the git servers tenantID may use.
-func (q Q) TenantGits(ctx context.Context, tenantID int64) ([]Git, error) {
-	var gs []Git
-	return gs, q.list(ctx, &gs, `SELECT `+gitCols+` FROM gits
-		WHERE id IN (SELECT git_id FROM tenant_git_maps WHERE tenant_id = ?) ORDER BY id`, tenantID)
-}
-
 func (q Q) InsertGit(ctx context.Context, g Git, by string, now time.Time) (int64, error) {
 	return q.insert(ctx, `INSERT INTO gits (name, service_type, api_url, repository_url, is_not_editable,
 		created_by, created_at, modified_by, modified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -33,13 +33,6 @@ func (q Q) ListRegistries(ctx context.Context) ([]Registry, error) {
 	return rs, q.list(ctx, &rs, `SELECT `+registryCols+` FROM registries ORDER BY id`)
 }
 
-// TenantRegistries lists the registries tenantID may use.
-func (q Q) TenantRegistries(ctx context.Context, tenantID int64) ([]Registry, error) {
-	var rs []Registry
-	return rs, q.list(ctx, &rs, `SELECT `+registryCols+` FROM registries
-		WHERE id IN (SELECT registry_id FROM tenant_registry_maps WHERE tenant_id = ?) ORDER BY id`, tenantID)
-}
-
 func (q Q) InsertRegistry(ctx context.Context, r Registry, by string, now time.Time) (int64, error) {
 	return q.insert(ctx, `INSERT INTO registries (name, host, port_no, service_type, project_name, api_url,
 		registry_url, is_not_editable, created_by, created_at, modified_by, modified_at)

@@ -138,6 +138,7 @@ func newEnvWith(t *testing.T, engine, storage string, adjust func(*config.Config
 	cfg.LoginMaxFails = loginMaxFails
 	cfg.LoginLockout = loginLockout
 	cfg.WebhookNetworks = "127.0.0.1" // the test's webhook receiver; every other internal address stays refused
+	cfg.GPUs = "none"                 // tests that need GPUs pretend to have some
 	if storage == testenv.S3 {
 		s3 := testenv.S3Server(t)
 		cfg.Storage, cfg.S3Endpoint, cfg.S3AccessKey, cfg.S3SecretKey = "s3", s3.Endpoint, s3.AccessKey, s3.SecretKey
@@ -151,8 +152,14 @@ func newEnvWith(t *testing.T, engine, storage string, adjust func(*config.Config
 	if err != nil {
 		t.Fatalf("build the server on %s: %v", engine, err)
 	}
+	t.Cleanup(func() {
+		if err := a.Close(); err != nil {
+			t.Errorf("close the server: %v", err)
+		}
+	})
 	srv := httptest.NewServer(a.API.Handler())
 	t.Cleanup(srv.Close)
+	a.SetServerURL(srv.URL)
 	return &env{engine: engine, storage: storage, app: a, url: srv.URL, clock: clock, check: responseValidator(t, a),
 		http: srv.Client()}
 }

@@ -268,6 +268,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/admin/git/endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * All git endpoints
+         * @description Needs any of the menus Git, Tenant.
+         */
+        get: operations["getAdminGitEndpoints"];
+        put?: never;
+        /**
+         * Register a git endpoint; repositories are <repositoryUrl>/<owner>/<repository>
+         * @description Needs any of the menus Git.
+         */
+        post: operations["postAdminGitEndpoints"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/admin/git/endpoints/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One git endpoint
+         * @description Needs any of the menus Git.
+         */
+        get: operations["getAdminGitEndpointsById"];
+        /**
+         * Edit a git endpoint (not the built-in ones)
+         * @description Needs any of the menus Git.
+         */
+        put: operations["putAdminGitEndpointsById"];
+        post?: never;
+        /**
+         * Delete a git endpoint nothing uses (not the built-in ones)
+         * @description Needs any of the menus Git.
+         */
+        delete: operations["deleteAdminGitEndpointsById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/admin/git/types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Git service types (5 Git: any server that speaks the git protocol)
+         * @description Needs any of the menus Git.
+         */
+        get: operations["getAdminGitTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/admin/menu-types": {
         parameters: {
             query?: never;
@@ -321,6 +393,78 @@ export interface paths {
          * @description Needs any of the menus Menu.
          */
         put: operations["putAdminMenusById"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/admin/registry/endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * All registries
+         * @description Needs any of the menus Registry, Tenant.
+         */
+        get: operations["getAdminRegistryEndpoints"];
+        put?: never;
+        /**
+         * Register a registry; its name is lower-case letters, digits and '-', unique
+         * @description Needs any of the menus Registry.
+         */
+        post: operations["postAdminRegistryEndpoints"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/admin/registry/endpoints/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One registry
+         * @description Needs any of the menus Registry.
+         */
+        get: operations["getAdminRegistryEndpointsById"];
+        /**
+         * Edit a registry (not the built-in ones)
+         * @description Needs any of the menus Registry.
+         */
+        put: operations["putAdminRegistryEndpointsById"];
+        post?: never;
+        /**
+         * Delete a registry nothing uses (not the built-in ones)
+         * @description Needs any of the menus Registry.
+         */
+        delete: operations["deleteAdminRegistryEndpointsById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/admin/registry/types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Registry service types
+         * @description Needs any of the menus Registry.
+         */
+        get: operations["getAdminRegistryTypes"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -954,6 +1098,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/git/{gitId}/repos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Repositories the caller's token sees (GitHub, GitLab, GitBucket; a file:// git directory); empty where the server cannot list
+         * @description Needs any of the menus Training, Preprocess, Inference, Notebook.
+         */
+        get: operations["getGitByGitIdRepos"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/git/{gitId}/repos/{owner}/{repositoryName}/branches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Branches of a repository
+         * @description Needs any of the menus Training, Preprocess, Inference, Notebook.
+         */
+        get: operations["getGitByGitIdReposByOwnerByRepositoryNameBranches"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/git/{gitId}/repos/{owner}/{repositoryName}/commits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Commits of a branch, newest first
+         * @description Needs any of the menus Training, Preprocess, Inference, Notebook.
+         */
+        get: operations["getGitByGitIdReposByOwnerByRepositoryNameCommits"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/git/{gitId}/repos/{owner}/{repositoryName}/commits/{commitId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One commit (a full id or a prefix of at least 7 digits)
+         * @description Needs any of the menus Training, Preprocess, Inference, Notebook.
+         */
+        get: operations["getGitByGitIdReposByOwnerByRepositoryNameCommitsByCommitId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/git/{gitId}/repos/{segments}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The three repository routes above for owners that are empty or hold '/' (GitLab subgroups): <owner…>/<repository>/branches, …/commits, …/commits/<commitId>
+         * @description Needs any of the menus Training, Preprocess, Inference, Notebook.
+         */
+        get: operations["getGitByGitIdReposBySegments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/inferences": {
         parameters: {
             query?: never;
@@ -1510,6 +1754,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/registries/{registryId}/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Image names in a registry, with the caller's credentials
+         * @description Needs any of the menus Training, Preprocess, Inference, Notebook.
+         */
+        get: operations["getRegistriesByRegistryIdImages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/registries/{registryId}/images/{image}/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Tags of an image
+         * @description Needs any of the menus Training, Preprocess, Inference, Notebook.
+         */
+        get: operations["getRegistriesByRegistryIdImagesByImageTags"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/registries/{registryId}/images/{segments}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Tags of an image whose name holds '/': …/images/<a/b>/tags
+         * @description Needs any of the menus Training, Preprocess, Inference, Notebook.
+         */
+        get: operations["getRegistriesByRegistryIdImagesBySegments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/runner/nodes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Machines that run jobs (new): capacity, allocated resources, GPUs with model and memory
+         * @description Needs any of the menus Training, Inference, Preprocess, Notebook.
+         */
+        get: operations["getRunnerNodes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/tenant": {
         parameters: {
             query?: never;
@@ -1527,6 +1851,26 @@ export interface paths {
          * @description Needs any of the menus TenantSetting.
          */
         put: operations["putTenant"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/tenant/git/endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The git endpoints a tenant manager may pick for the tenant (all)
+         * @description Needs any of the menus TenantSetting.
+         */
+        get: operations["getTenantGitEndpoints"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1587,6 +1931,26 @@ export interface paths {
          * @description Needs any of the menus TenantMenu.
          */
         put: operations["putTenantMenusById"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/tenant/registry/endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The registries a tenant manager may pick for the tenant (all)
+         * @description Needs any of the menus TenantSetting.
+         */
+        get: operations["getTenantRegistryEndpoints"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -2267,6 +2631,18 @@ export interface components {
             fileName: string;
             storedPath: string;
         };
+        Branch: {
+            branchName: string;
+            commitId: string;
+        };
+        Commit: {
+            comment: string;
+            /** Format: date-time */
+            commitAt: string;
+            commitId: string;
+            committerName: string;
+            display: string;
+        };
         CompleteInput: {
             key: string;
             partETags: string[];
@@ -2517,6 +2893,13 @@ export interface components {
             files: components["schemas"]["DataFileView"][];
             type: string;
         };
+        GPU: {
+            index: number;
+            /** Format: int64 */
+            memoryMiB: number;
+            name: string;
+            uuid: string;
+        };
         GitCredentialInput: {
             /** Format: int64 */
             id: number;
@@ -2550,6 +2933,47 @@ export interface components {
             owner: string;
             repository: string;
             url: string;
+        };
+        GitrepoDetails: {
+            apiUrl: string;
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            /** Format: int64 */
+            id: number;
+            isNotEditable: boolean;
+            /** Format: date-time */
+            modifiedAt: string;
+            modifiedBy: string;
+            name: string;
+            repositoryUrl: string;
+            serviceType: number;
+            serviceTypeName: string;
+        };
+        GitrepoInput: {
+            apiUrl: string;
+            name: string;
+            repositoryUrl: string;
+            serviceType: number;
+        };
+        GitrepoTypeView: {
+            id: number;
+            name: string;
+        };
+        GitrepoView: {
+            apiUrl: string;
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            /** Format: int64 */
+            id: number;
+            /** Format: date-time */
+            modifiedAt: string;
+            modifiedBy: string;
+            name: string;
+            repositoryUrl: string;
+            serviceType: number;
+            serviceTypeName: string;
         };
         HistoryView: {
             /** Format: date-time */
@@ -2740,6 +3164,13 @@ export interface components {
             uploadId: string;
             uris: string[];
         };
+        Node: {
+            allocated: components["schemas"]["Resources"];
+            capacity: components["schemas"]["Resources"];
+            gpus: components["schemas"]["GPU"][];
+            name: string;
+            partition?: string;
+        };
         PasswordInput: {
             currentPassword: string;
             newPassword: string;
@@ -2820,10 +3251,68 @@ export interface components {
             serviceType: number;
             userName: string;
         };
+        RegistryDetails: {
+            apiUrl: string;
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            host: string;
+            /** Format: int64 */
+            id: number;
+            isNotEditable: boolean;
+            /** Format: date-time */
+            modifiedAt: string;
+            modifiedBy: string;
+            name: string;
+            portNo: number;
+            projectName: string;
+            registryPath: string;
+            registryUrl: string;
+            serviceType: number;
+            serviceTypeName: string;
+        };
         RegistryInfo: {
             /** Format: int64 */
             defaultRegistryId: number | null;
             registries: components["schemas"]["RegistryCredentialView"][];
+        };
+        RegistryInput: {
+            apiUrl: string;
+            host: string;
+            name: string;
+            portNo: number;
+            projectName?: string;
+            registryUrl: string;
+            serviceType: number;
+        };
+        RegistryTypeView: {
+            id: number;
+            name: string;
+        };
+        RegistryView: {
+            /** Format: date-time */
+            createdAt: string;
+            createdBy: string;
+            /** Format: int64 */
+            id: number;
+            /** Format: date-time */
+            modifiedAt: string;
+            modifiedBy: string;
+            name: string;
+            projectName: string;
+            registryPath: string;
+            serviceType: number;
+            serviceTypeName: string;
+        };
+        Repository: {
+            fullName: string;
+            name: string;
+            owner: string;
+        };
+        Resources: {
+            cpu: number;
+            gpu: number;
+            memory: number;
         };
         RoleDetails: {
             /** Format: date-time */
@@ -3711,6 +4200,184 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    getAdminGitEndpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitrepoView"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postAdminGitEndpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GitrepoInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitrepoView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getAdminGitEndpointsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitrepoDetails"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    putAdminGitEndpointsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GitrepoInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitrepoView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteAdminGitEndpointsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getAdminGitTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitrepoTypeView"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getAdminMenuTypes: {
         parameters: {
             query?: never;
@@ -3802,6 +4469,184 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getAdminRegistryEndpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryView"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postAdminRegistryEndpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegistryInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getAdminRegistryEndpointsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryDetails"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    putAdminRegistryEndpointsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegistryInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteAdminRegistryEndpointsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getAdminRegistryTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryTypeView"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -5401,6 +6246,172 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    getGitByGitIdRepos: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                gitId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Repository"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getGitByGitIdReposByOwnerByRepositoryNameBranches: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                gitId: number;
+                owner: string;
+                repositoryName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Branch"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getGitByGitIdReposByOwnerByRepositoryNameCommits: {
+        parameters: {
+            query?: {
+                /** @description branch (default: the repository's HEAD branch) */
+                branch?: string;
+                /** @description page of 30 commits, from 1 */
+                page?: number;
+            };
+            header?: never;
+            path: {
+                gitId: number;
+                owner: string;
+                repositoryName: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Commit"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getGitByGitIdReposByOwnerByRepositoryNameCommitsByCommitId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                gitId: number;
+                owner: string;
+                repositoryName: string;
+                commitId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Commit"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getGitByGitIdReposBySegments: {
+        parameters: {
+            query?: {
+                /** @description branch (commits) */
+                branch?: string;
+                /** @description page (commits) */
+                page?: number;
+            };
+            header?: never;
+            path: {
+                gitId: number;
+                segments: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getInferences: {
         parameters: {
             query?: {
@@ -6517,6 +7528,125 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    getRegistriesByRegistryIdImages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                registryId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getRegistriesByRegistryIdImagesByImageTags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                registryId: number;
+                image: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getRegistriesByRegistryIdImagesBySegments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                registryId: number;
+                segments: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getRunnerNodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Node"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getTenant: {
         parameters: {
             query?: never;
@@ -6573,6 +7703,33 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getTenantGitEndpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GitrepoView"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -6668,6 +7825,33 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getTenantRegistryEndpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegistryView"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
