@@ -32,7 +32,8 @@ export default defineConfig({
   webServer: {
     command: `rm -rf ${dataDir} && mkdir -p ${dataDir} && exec ../bin/kamonohashi server --addr 127.0.0.1:${port} --data-dir ${dataDir} --log-level warn`,
     url: `http://127.0.0.1:${port}/healthz`,
-    env: { KAMONOHASHI_ADMIN_PASSWORD: adminPassword },
+    // Jobs run on the local runner, CPU only unless told (jobs-live.spec.ts).
+    env: { KAMONOHASHI_ADMIN_PASSWORD: adminPassword, KAMONOHASHI_GPUS: process.env.KAMONOHASHI_GPUS ?? 'none' },
     reuseExistingServer: false,
     timeout: 60_000,
     stdout: 'ignore',

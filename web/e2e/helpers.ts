@@ -29,3 +29,9 @@ export async function token(page: Page): Promise<string> {
   if (!t) throw new Error('not signed in')
   return t
 }
+
+/** field is the text box of a form field: Element Plus puts data-test on the input itself (el-input) or on a wrapper. */
+export function field(page: Page, id: string) {
+  const q = `[data-test="${id}"]`
+  return page.locator(`input${q}, textarea${q}, ${q} input, ${q} textarea`).first()
+}

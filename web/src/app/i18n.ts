@@ -9,8 +9,10 @@ import { data } from '@/features/data/locale'
 import { dataset } from '@/features/dataset/locale'
 import { account } from '@/features/account/locale'
 import { admin } from '@/features/admin/locale'
+import { job } from '@/features/job/locale'
+import { preprocessing } from '@/features/preprocessing/locale'
 
-const parts = { common, login, dashboard, data, dataset, account, admin }
+const parts = { common, login, dashboard, data, dataset, account, admin, job, preprocessing }
 
 type Part = { ja: object; en: object }
 function pick(lang: 'ja' | 'en') {

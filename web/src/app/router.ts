@@ -3,6 +3,8 @@ import { routes as dataRoutes } from '@/features/data/routes'
 import { routes as datasetRoutes } from '@/features/dataset/routes'
 import { routes as accountRoutes } from '@/features/account/routes'
 import { routes as adminRoutes } from '@/features/admin/routes'
+import { routes as jobRoutes } from '@/features/job/routes'
+import { routes as preprocessingRoutes } from '@/features/preprocessing/routes'
 
 const routes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: () => import('@/features/login/LoginView.vue'), meta: { public: true } },
@@ -15,6 +17,8 @@ const routes: RouteRecordRaw[] = [
       ...datasetRoutes,
       ...accountRoutes,
       ...adminRoutes,
+      ...jobRoutes,
+      ...preprocessingRoutes,
       { path: ':rest(.*)*', name: 'not-found', component: () => import('@/components/NotFoundView.vue') },
     ],
   },

@@ -36,3 +36,7 @@ export const IconDownload = icon('IconDownload', ['M12 4v12', 'M7 11l5 5 5-5', '
 export const IconPlus = icon('IconPlus', ['M12 5v14', 'M5 12h14'])
 export const IconClose = icon('IconClose', ['M6 6l12 12', 'M18 6L6 18'])
 export const IconImage = icon('IconImage', ['M4 5h16v14H4z', 'M4 16l5-5 4 4 3-3 4 4', 'M15 9h.01'])
+export const IconStar = icon('IconStar', ['M12 3l2.8 5.7 6.2.9-4.5 4.4 1.1 6.2L12 17.3 6.4 20.2l1.1-6.2L3 9.6l6.2-.9z'])
+export const IconPlay = icon('IconPlay', ['M7 4l13 8-13 8z'])
+export const IconStop = icon('IconStop', ['M6 6h12v12H6z'])
+export const IconSearch = icon('IconSearch', ['M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14z', 'M21 21l-5-5'])

@@ -53,8 +53,11 @@ export interface Picked {
 
 let nextKey = 1
 
-/** useUploadQueue holds the files to upload and runs the uploads. */
-export function useUploadQueue() {
+/** UploadType is where an upload is stored: data files, or files users attach to jobs. */
+export type UploadType = 'Data' | 'TrainingHistoryAttachedFiles' | 'InferenceHistoryAttachedFiles'
+
+/** useUploadQueue holds the files to upload and runs the uploads (as data files unless told). */
+export function useUploadQueue(type: UploadType = 'Data') {
   const items = ref<UploadItem[]>([])
   const refusals = ref<Refusal[]>([])
   const running = ref(false)
@@ -193,7 +196,7 @@ export function useUploadQueue() {
         finish()
       }
       const base = it.name.slice(it.name.lastIndexOf('/') + 1)
-      xhr.open('POST', `/api/v2/upload/stream?type=Data&fileName=${encodeURIComponent(base)}`)
+      xhr.open('POST', `/api/v2/upload/stream?type=${type}&fileName=${encodeURIComponent(base)}`)
       for (const [k, v] of Object.entries(authHeaders())) xhr.setRequestHeader(k, v)
       xhr.setRequestHeader('Content-Type', 'application/octet-stream')
       xhr.send(it.file)
