@@ -4,7 +4,7 @@ import { api, ApiError, toApiError, type components } from '@/api/client'
 
 export type DataView = components['schemas']['DataView']
 export type DataDetails = components['schemas']['DataDetails']
-export type FileView = components['schemas']['DataFileView']
+export type FileView = components['schemas']['FileView']
 export type Uploaded = components['schemas']['Uploaded']
 
 /** MAX_FILES is the server's limit of files in one data. */

@@ -6,7 +6,7 @@ import type { components } from '@/api/client'
 
 export type JobView = components['schemas']['JobView']
 export type JobDetails = components['schemas']['JobDetails']
-export type JobFile = components['schemas']['JobFileView']
+export type JobFile = components['schemas']['AttachedFileView']
 export type Listing = components['schemas']['Listing']
 export type JobEvent = components['schemas']['Event']
 export type RunInput = components['schemas']['RunInput']
