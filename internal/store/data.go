@@ -253,10 +253,12 @@ func (q Q) DeleteUpload(ctx context.Context, id int64) error {
 	return err
 }
 
-// TenantHasFiles reports whether a tenant has data files or uploads.
+// TenantHasFiles reports whether a tenant has data files, uploads or jobs
+// (whose outputs are stored files).
 func (q Q) TenantHasFiles(ctx context.Context, tenantID int64) (bool, error) {
 	var n int64
 	err := q.get(ctx, &n, `SELECT (SELECT COUNT(*) FROM data_files WHERE tenant_id = ?) +
-		(SELECT COUNT(*) FROM uploads WHERE tenant_id = ?)`, tenantID, tenantID)
+		(SELECT COUNT(*) FROM uploads WHERE tenant_id = ?) + (SELECT COUNT(*) FROM jobs WHERE tenant_id = ?)`,
+		tenantID, tenantID, tenantID)
 	return n > 0, err
 }
