@@ -3,12 +3,15 @@ package job
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/kamonohashi-go/kamonohashi/internal/apperr"
 	"github.com/kamonohashi-go/kamonohashi/internal/auth"
 	"github.com/kamonohashi-go/kamonohashi/internal/data"
+	"github.com/kamonohashi-go/kamonohashi/internal/runner"
 	"github.com/kamonohashi-go/kamonohashi/internal/store"
 )
 
@@ -202,10 +205,8 @@ func (s *Service) Delete(ctx context.Context, kind Kind, id int64) error {
 			WithDetail("delete the jobs that use it first")
 	}
 	key := Key(kind, j.ID)
-	if active(j.Status) {
-		if err := s.runner.Cancel(ctx, key); err != nil {
-			s.log.Warn("runner could not stop the job", "job", key, "error", err)
-		}
+	if err := s.stop(ctx, key); err != nil {
+		return err
 	}
 	files, err := q.JobFiles(ctx, j.ID)
 	if err != nil {
@@ -229,4 +230,36 @@ func (s *Service) Delete(ctx context.Context, kind Kind, id int64) error {
 	}
 	s.removeFiles(ctx, p.TenantName, Kind(j.Kind), j.ID, files)
 	return nil
+}
+
+// stopGrace bounds how long a delete waits for a job's processes to end
+// (the runner gives them a few seconds after SIGTERM).
+const stopGrace = 20 * time.Second
+
+// stop cancels a job the runner still runs and waits until it has ended,
+// so that its files are removed only once nothing writes them.
+func (s *Service) stop(ctx context.Context, key string) error {
+	st, err := s.runner.Status(ctx, key)
+	if errors.Is(err, runner.ErrNotFound) || (err == nil && st.Phase.Terminal()) {
+		return nil
+	}
+	if err != nil {
+		return apperr.Unavailable("the runner cannot tell whether the job still runs").WithDetail("%v", err)
+	}
+	if err := s.runner.Cancel(ctx, key); err != nil {
+		return apperr.Unavailable("the runner could not stop the job").WithDetail("%v", err)
+	}
+	deadline := time.Now().Add(stopGrace)
+	for time.Now().Before(deadline) {
+		st, err := s.runner.Status(ctx, key)
+		if err != nil || st.Phase.Terminal() {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return apperr.Unavailable("%s is still stopping", key).WithDetail("try the delete again in a few seconds")
 }

@@ -320,8 +320,8 @@ func (s *Service) DeleteHistory(ctx context.Context, id, dataID int64) error {
 	if err != nil {
 		return err
 	}
-	if active(j.Status) {
-		_ = s.runner.Cancel(ctx, Key(Preprocessing, j.ID))
+	if err := s.stop(ctx, Key(Preprocessing, j.ID)); err != nil {
+		return err
 	}
 	if err := q.DeleteJob(ctx, p.TenantID, j.ID); err != nil {
 		return err

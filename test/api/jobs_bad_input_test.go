@@ -176,3 +176,24 @@ func TestUnrulyCommands(t *testing.T) {
 		}
 	})
 }
+
+// TestDeleteRunningJob: deleting a job that runs stops it first; nothing of
+// it is left running or on disk in the runner's directory.
+func TestDeleteRunningJob(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, e0 *env) {
+		marker := fmt.Sprintf("kqi-delete-%d", time.Now().UnixNano())
+		e := newJobEnv(t, e0.engine, map[string]string{"run.sh": "echo started; sleep 600 # " + marker})
+		var j jobOut
+		e.admin.Do(t, "POST", "/api/v2/training/run", makeRun("doomed", e.dataset, "bash run.sh")).
+			want(t, http.StatusCreated).decode(t, &j)
+		e.admin.waitJob(t, fmt.Sprintf("/api/v2/training/%d", j.ID), "Running")
+		e.admin.Do(t, "DELETE", fmt.Sprintf("/api/v2/training/%d", j.ID), nil).want(t, http.StatusNoContent)
+		if ps := processesWith(marker); len(ps) > 0 {
+			t.Errorf("the deleted job's processes still run: %v", ps)
+		}
+		e.admin.Do(t, "GET", fmt.Sprintf("/api/v2/training/%d", j.ID), nil).wantProblem(t, http.StatusNotFound)
+		if _, err := e.app.Runner.Status(context.Background(), fmt.Sprintf("training-%d", j.ID)); err == nil {
+			t.Errorf("the runner still knows the deleted job")
+		}
+	})
+}
