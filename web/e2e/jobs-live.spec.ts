@@ -18,14 +18,21 @@ echo "accuracy 0.97" > "$KQI_OUTPUT_DIR/result.txt"
 echo "training done"
 `
 
+// A preprocessing that turns its input into two data (one per sub-directory).
+const prepSh = `#!/bin/sh
+for part in left right; do mkdir -p "$KQI_OUTPUT_DIR/$part"; cp "$KQI_INPUT_DIR/$DATA_ID/labels.csv" "$KQI_OUTPUT_DIR/$part/"; done
+echo "split $DATA_NAME"
+`
+
 function makeRepo() {
   const dir = `${gitBase}/team/model`
   rmSync(gitBase, { recursive: true, force: true })
   mkdirSync(dir, { recursive: true })
   writeFileSync(`${dir}/train.sh`, trainSh)
+  writeFileSync(`${dir}/prep.sh`, prepSh)
   const git = (...args: string[]) => execFileSync('/usr/bin/git', ['-C', dir, ...args], { stdio: 'pipe' })
   git('init', '-q', '-b', 'main')
-  git('add', 'train.sh')
+  git('add', 'train.sh', 'prep.sh')
   git('-c', 'user.name=e2e', '-c', 'user.email=e2e@example.com', 'commit', '-q', '-m', 'a training that prints slowly')
 }
 
@@ -50,7 +57,7 @@ async function setup(request: APIRequestContext, tok: string, run: string) {
   expect(u.status()).toBe(201)
   await post(`/api/v2/data/${d.id}/files`, { files: [{ fileName: 'labels.csv', storedPath: (await u.json()).storedPath }] })
   const ds = await post('/api/v2/datasets', { name: `${run}-set`, memo: '', isFlat: true, entries: {}, flatEntries: [{ id: d.id }] })
-  return { dataset: `${ds.id}: ${run}-set` }
+  return { dataset: `${ds.id}: ${run}-set`, dataName: `${run}-images` }
 }
 
 test('a real training: run form, live log, Completed, output download, copy-run', async ({ page, request }) => {
@@ -61,7 +68,7 @@ test('a real training: run form, live log, Completed, output download, copy-run'
   test.skip(probe.status() === 500 || !existsSync('/usr/bin/git'), 'the server has no runner, or git is missing')
   makeRepo()
   const run = `live${Date.now()}`
-  const { dataset } = await setup(request, tok, run)
+  const { dataset, dataName } = await setup(request, tok, run)
 
   await page.goto('/training/run')
   await field(page, 'run-name').fill(`${run}-mnist`)
@@ -99,6 +106,19 @@ test('a real training: run form, live log, Completed, output download, copy-run'
   const file = await (await download).path()
   expect(readFileSync(file, 'utf8')).toBe('accuracy 0.97\n')
 
+  // An inference of this training starts from its data, code and image,
+  // reads its output as parent, and shows its value.
+  await page.getByTestId('job-infer').click()
+  await expect(page).toHaveURL(new RegExp(`/inference/run\\?parent=${id}$`))
+  await expect(field(page, 'run-repository')).toHaveValue('model')
+  await field(page, 'run-entry-point').fill('cat "$KQI_PARENT_DIR/result.txt" > "$KQI_OUTPUT_DIR/value.txt"')
+  await page.getByTestId('run-submit').click()
+  await expect(page).toHaveURL(/\/inference\/\d+$/)
+  await expect(page.getByTestId('job-detail-status')).toHaveText('Completed', { timeout: 60_000 })
+  await expect(page.getByTestId('job-output-value')).toHaveText('accuracy 0.97')
+  await shot(page, 'en', 'inference-live-completed')
+  await page.goto(`/training/${id}`)
+
   // Copy-run: the form comes prefilled; the copy runs too.
   await page.getByTestId('job-copy-run').click()
   await expect(page).toHaveURL(new RegExp(`/training/run/${id}$`))
@@ -113,4 +133,47 @@ test('a real training: run form, live log, Completed, output download, copy-run'
 
   await page.goto('/training')
   await expect(page.getByTestId(`job-status-${id}`)).toHaveText('Completed')
+})
+
+test('a real preprocessing: each output sub-directory becomes a data', async ({ page, request }) => {
+  test.setTimeout(120_000)
+  await login(page, 'en')
+  const tok = await token(page)
+  const probe = await request.get('/api/v2/preprocessings', { headers: { Authorization: `Bearer ${tok}` } })
+  test.skip(probe.status() === 500 || !existsSync('/usr/bin/git'), 'the server has no runner, or git is missing')
+  makeRepo()
+  const run = `prep${Date.now()}`
+  const { dataName } = await setup(request, tok, run)
+
+  await page.goto('/preprocessing')
+  await page.getByTestId('pre-create').click()
+  await field(page, 'pre-name').fill(`${run}-split`)
+  await field(page, 'pre-image').fill('busybox')
+  await field(page, 'pre-image-tag').fill('1')
+  await field(page, 'pre-owner').fill('team')
+  await field(page, 'pre-repository').fill('model')
+  await field(page, 'pre-branch').fill('main')
+  await field(page, 'pre-entry-point').fill('sh prep.sh')
+  await page.getByTestId('pre-cpu').locator('input').fill('0')
+  await page.getByTestId('pre-memory').locator('input').fill('0')
+  await page.getByTestId('pre-save').click()
+  await expect(page.getByTestId('pre-detail-title')).toContainText(`${run}-split`)
+
+  await page.getByTestId('pre-run').click()
+  await page.getByTestId('pre-run-data').click()
+  await field(page, 'pre-run-data').fill(dataName)
+  await page.locator('.el-select-dropdown__item', { hasText: dataName }).click()
+  await page.getByTestId('pre-run-submit').click()
+  await expect(page.getByTestId('pre-log')).toContainText(`split ${dataName}`, { timeout: 60_000 })
+  await expect(page.getByTestId('pre-history-status')).toHaveText('Completed', { timeout: 60_000 })
+  await page.keyboard.press('Escape')
+  const outputs = page.getByTestId('pre-histories').locator('a.out')
+  await expect(outputs).toHaveCount(2)
+  await shot(page, 'en', 'preprocessing-live-completed')
+
+  // The new data carry the preprocessing's name as a tag.
+  await outputs.first().click()
+  await expect(page).toHaveURL(/\/data\/\d+$/)
+  await expect(page.locator('body')).toContainText(`${run}-split`)
+  await expect(page.locator('body')).toContainText('labels.csv')
 })
