@@ -6,6 +6,8 @@
 # the screenshots (web/e2e/screenshots/<lang>/) show Japanese text.
 #
 #   scripts/test-web.sh            # expects `make build` to have run
+#   scripts/test-web.sh e2e/x.spec.ts   # only those specs (arguments go to playwright test)
+#   KQI_E2E_PORT, KQI_E2E_DIR      # port and data directory of the server (see web/playwright.config.ts)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,5 +37,5 @@ fi
 
 rm -rf web/e2e/screenshots
 cd web
-npx --no-install playwright test
+npx --no-install playwright test "$@"
 log "screenshots in web/e2e/screenshots/"

@@ -39,22 +39,23 @@ func (c codeSource) Resolve(ctx context.Context, gitID int64, owner, repo, branc
 	if err != nil {
 		return job.Code{}, err
 	}
-	return job.Code{URL: src.URL, User: src.User, Token: src.Token, Commit: full}, nil
+	return job.Code{GitID: gitID, URL: src.URL, User: src.User, Token: src.Token, Commit: full}, nil
 }
 
 // images resolves a job's image, with the tenant's default registry when
 // none is named.
 type images struct{ reg *registry.Service }
 
-func (i images) ImageRef(ctx context.Context, registryID int64, image, tag string) (string, error) {
+func (i images) ImageRef(ctx context.Context, registryID int64, image, tag string) (string, int64, error) {
 	if registryID == 0 {
 		id, err := i.reg.DefaultRegistryID(ctx)
 		if err != nil {
-			return "", err
+			return "", 0, err
 		}
 		registryID = id
 	}
-	return i.reg.ImageRef(ctx, registryID, image, tag)
+	ref, err := i.reg.ImageRef(ctx, registryID, image, tag)
+	return ref, registryID, err
 }
 
 // tenantStores resolves tenant names to their storage, for the runner.

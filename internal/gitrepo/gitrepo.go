@@ -16,6 +16,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 
+	"github.com/kamonohashi-go/kamonohashi/internal/inuse"
 	"github.com/kamonohashi-go/kamonohashi/internal/secret"
 	"github.com/kamonohashi-go/kamonohashi/internal/store"
 )
@@ -57,13 +58,8 @@ func Types() []TypeView {
 // DefaultTimeout bounds each call to a git server or service API.
 const DefaultTimeout = 30 * time.Second
 
-// InUse reports the names of what still uses git endpoint id (tenants,
-// jobs); a non-empty answer blocks its deletion. It runs inside the
-// deleting transaction, so what it sees cannot change before the delete.
-type InUse struct {
-	What  string // "tenant", "training", … for the message
-	Query func(ctx context.Context, q store.Q, id int64) ([]string, error)
-}
+// InUse reports what still uses an endpoint; see package inuse.
+type InUse = inuse.Check
 
 // Service implements the git domain.
 type Service struct {
@@ -104,11 +100,13 @@ func New(db *store.DB, secrets *secret.Box, log *slog.Logger, client *http.Clien
 	return s
 }
 
-// defaultInUse are the checks every deletion runs. Tables added later
-// (trainings, notebooks, …) that refer to gits add their query here or
-// through WithInUse.
+// defaultInUse are the checks every deletion runs, inside the deleting
+// transaction: tenants that offer the endpoint and jobs or preprocessings
+// that ran from it. More can be added from app through WithInUse.
 func defaultInUse() []InUse {
 	return []InUse{{What: "tenant", Query: func(ctx context.Context, q store.Q, id int64) ([]string, error) {
 		return q.TenantsUsingGit(ctx, id)
+	}}, {What: "job", Query: func(ctx context.Context, q store.Q, id int64) ([]string, error) {
+		return q.JobsUsing(ctx, "git_id", id)
 	}}}
 }

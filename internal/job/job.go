@@ -21,6 +21,7 @@ import (
 
 // Code is a repository at a fixed commit, with the caller's credentials.
 type Code struct {
+	GitID  int64 // the git endpoint, the tenant's default when none was named
 	URL    string
 	User   string
 	Token  string
@@ -37,7 +38,9 @@ type CodeSource interface {
 
 // Images resolves registry images to references (internal/registry).
 type Images interface {
-	ImageRef(ctx context.Context, registryID int64, image, tag string) (string, error)
+	// ImageRef returns the full reference and the registry it is in (the
+	// tenant's default when registryID is 0).
+	ImageRef(ctx context.Context, registryID int64, image, tag string) (string, int64, error)
 }
 
 // Stores finds the storage of a tenant's files.

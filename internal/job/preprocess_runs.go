@@ -178,14 +178,14 @@ func (s *Service) RunPreprocess(ctx context.Context, id int64, in PreprocessRunI
 	if err != nil {
 		return HistoryView{}, err
 	}
-	ref, err := s.images.ImageRef(ctx, d.RegistryID.Int64, d.Image, d.Tag)
+	ref, registryID, err := s.images.ImageRef(ctx, d.RegistryID.Int64, d.Image, d.Tag)
 	if err != nil {
 		return HistoryView{}, err
 	}
 	opts, _ := json.Marshal(nonNil(in.Options))
 	j, err := s.newRun(ctx, p, d, in.DataID, StatusSubmitted, store.Job{
-		GitID: d.GitID, Repository: d.Repository, Owner: d.Owner, Branch: d.Branch, CommitID: code.Commit, GitURL: code.URL,
-		EntryPoint: d.EntryPoint, RegistryID: d.RegistryID, Image: d.Image, Tag: d.Tag, ImageRef: ref,
+		GitID: store.NullInt(code.GitID), Repository: d.Repository, Owner: d.Owner, Branch: d.Branch, CommitID: code.Commit,
+		GitURL: code.URL, EntryPoint: d.EntryPoint, RegistryID: store.NullInt(registryID), Image: d.Image, Tag: d.Tag, ImageRef: ref,
 		Options: string(opts), Ports: "[]", CPU: in.CPU, Memory: in.Memory, GPU: in.GPU, Partition: in.Partition,
 		LocalDataSet: true})
 	if err != nil {

@@ -62,7 +62,7 @@ func (s *Service) Run(ctx context.Context, kind Kind, in RunInput) (Details, err
 		return Details{}, err
 	}
 	img := in.ContainerImage
-	ref, err := s.images.ImageRef(ctx, deref(img.RegistryID), img.Image, img.Tag)
+	ref, registryID, err := s.images.ImageRef(ctx, deref(img.RegistryID), img.Image, img.Tag)
 	if err != nil {
 		return Details{}, err
 	}
@@ -70,9 +70,9 @@ func (s *Service) Run(ctx context.Context, kind Kind, in RunInput) (Details, err
 	ports, _ := json.Marshal(nonNilInts(in.Ports))
 	j := store.Job{TenantID: p.TenantID, Kind: string(kind), Name: in.Name, Memo: in.Memo,
 		UserID: store.NullInt(p.UserID), Status: StatusSubmitted, DatasetID: store.NullInt(ds.ID),
-		GitID: store.NullInt(deref(g.GitID)), Repository: g.Repository, Owner: g.Owner, Branch: g.Branch,
+		GitID: store.NullInt(code.GitID), Repository: g.Repository, Owner: g.Owner, Branch: g.Branch,
 		CommitID: code.Commit, GitURL: code.URL, EntryPoint: in.EntryPoint,
-		RegistryID: store.NullInt(deref(img.RegistryID)), Image: img.Image, Tag: img.Tag, ImageRef: ref,
+		RegistryID: store.NullInt(registryID), Image: img.Image, Tag: img.Tag, ImageRef: ref,
 		Options: string(opts), CPU: in.CPU, Memory: in.Memory, GPU: in.GPU, Partition: in.Partition,
 		Ports: string(ports), Zip: in.Zip, LocalDataSet: in.LocalDataSet}
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {

@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"github.com/kamonohashi-go/kamonohashi/internal/apperr"
 	"github.com/kamonohashi-go/kamonohashi/internal/audit"
 	"github.com/kamonohashi-go/kamonohashi/internal/auth"
+	"github.com/kamonohashi-go/kamonohashi/internal/inuse"
 	"github.com/kamonohashi-go/kamonohashi/internal/store"
 )
 
@@ -199,15 +201,8 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 		if row.IsNotEditable {
 			return apperr.Conflict("registry %d (%s) is built in and cannot be deleted", id, row.Name)
 		}
-		for _, c := range s.inUse {
-			names, err := c.Query(ctx, q, id)
-			if err != nil {
-				return err
-			}
-			if len(names) > 0 {
-				return apperr.Conflict("registry %d (%s) is used by %s %s", id, row.Name, c.What, strings.Join(names, ", ")).
-					WithDetail("remove it from those first")
-			}
+		if err := inuse.Refuse(ctx, q, s.inUse, id, fmt.Sprintf("registry %d (%s)", id, row.Name)); err != nil {
+			return err
 		}
 		if err := q.DeleteRegistry(ctx, id); err != nil {
 			if errors.Is(err, store.ErrForeignKey) {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/kamonohashi-go/kamonohashi/internal/inuse"
 	"github.com/kamonohashi-go/kamonohashi/internal/secret"
 	"github.com/kamonohashi-go/kamonohashi/internal/store"
 )
@@ -49,12 +50,8 @@ func Types() []TypeView {
 // DefaultTimeout bounds each call to a registry.
 const DefaultTimeout = 30 * time.Second
 
-// InUse reports the names of what still uses registry id; a non-empty
-// answer blocks its deletion. It runs inside the deleting transaction.
-type InUse struct {
-	What  string // "tenant", "training", … for the message
-	Query func(ctx context.Context, q store.Q, id int64) ([]string, error)
-}
+// InUse reports what still uses an endpoint; see package inuse.
+type InUse = inuse.Check
 
 // Service implements the registry domain.
 type Service struct {
@@ -92,10 +89,13 @@ func New(db *store.DB, secrets *secret.Box, log *slog.Logger, client *http.Clien
 	return s
 }
 
-// defaultInUse are the checks every deletion runs. Tables added later that
-// refer to registries add their query here or through WithInUse.
+// defaultInUse are the checks every deletion runs, inside the deleting
+// transaction: tenants that offer the registry and jobs or preprocessings
+// that ran from it. More can be added from app through WithInUse.
 func defaultInUse() []InUse {
 	return []InUse{{What: "tenant", Query: func(ctx context.Context, q store.Q, id int64) ([]string, error) {
 		return q.TenantsUsingRegistry(ctx, id)
+	}}, {What: "job", Query: func(ctx context.Context, q store.Q, id int64) ([]string, error) {
+		return q.JobsUsing(ctx, "registry_id", id)
 	}}}
 }

@@ -299,3 +299,15 @@ func (q Q) DeleteSearchHistory(ctx context.Context, tenantID, userID, id int64) 
 	return q.exec(ctx, `DELETE FROM training_search_histories WHERE tenant_id = ? AND user_id = ? AND id = ?`,
 		tenantID, userID, id)
 }
+
+// JobsUsing names the jobs and preprocessings that refer to a git endpoint
+// (col "git_id") or a registry (col "registry_id"), for refusing deletes.
+func (q Q) JobsUsing(ctx context.Context, col string, id int64) ([]string, error) {
+	if col != "git_id" && col != "registry_id" {
+		return nil, nil
+	}
+	var names []string
+	err := q.list(ctx, &names, `SELECT kind || ' ' || CAST(id AS TEXT) FROM jobs WHERE `+col+` = ?
+		UNION ALL SELECT 'preprocessing ' || CAST(id AS TEXT) FROM preprocesses WHERE `+col+` = ? LIMIT 20`, id, id)
+	return names, err
+}

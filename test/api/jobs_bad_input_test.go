@@ -20,6 +20,7 @@ type jobEnv struct {
 	dataset int64
 	data    int64
 	commit  string
+	git     int64
 }
 
 func newJobEnv(t *testing.T, engine string, files map[string]string) jobEnv {
@@ -27,7 +28,7 @@ func newJobEnv(t *testing.T, engine string, files map[string]string) jobEnv {
 	admin := e.admin(t)
 	base := t.TempDir()
 	commit := gitRepo(t, base, "team", "model", files)
-	e.addGit(t, admin, base)
+	gitID := e.addGit(t, admin, base)
 	d := admin.createData(t, dataIn{Name: "raw", Tags: []string{"camera"}})
 	up := admin.stream(t, "a.txt", []byte("hello\n"))
 	admin.Do(t, "POST", fmt.Sprintf("/api/v2/data/%d/files", d.ID), map[string]any{
@@ -37,7 +38,7 @@ func newJobEnv(t *testing.T, engine string, files map[string]string) jobEnv {
 	}
 	admin.Do(t, "POST", "/api/v2/datasets", map[string]any{"name": "set", "isFlat": true,
 		"flatEntries": []map[string]int64{{"id": d.ID}}}).want(t, http.StatusCreated).decode(t, &ds)
-	return jobEnv{env: e, admin: admin, dataset: ds.ID, data: d.ID, commit: commit}
+	return jobEnv{env: e, admin: admin, dataset: ds.ID, data: d.ID, commit: commit, git: gitID}
 }
 
 // TestRunRefusals: every bad run request is refused with the error body

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -82,5 +83,15 @@ func TestTrainingTagsSearchAndEdit(t *testing.T) {
 		}
 		e.admin.Do(t, "DELETE", fmt.Sprintf("/api/v2/training/search-history/%d", saved.ID), nil).want(t, http.StatusNoContent)
 		e.admin.Do(t, "DELETE", fmt.Sprintf("/api/v2/training/search-history/%d", saved.ID), nil).wantProblem(t, http.StatusNotFound)
+
+		// A git server that jobs ran from cannot be deleted, even once no
+		// tenant offers it.
+		e.admin.Do(t, "PUT", fmt.Sprintf("/api/v2/admin/tenants/%d", sandboxID), tenantIn{DisplayName: "sandbox",
+			GitIDs: []int64{1}, DefaultGitID: ptr(int64(1)), RegistryIDs: []int64{1}, DefaultRegistryID: ptr(int64(1)),
+			StorageID: defaultStorageID}).want(t, http.StatusOK)
+		p := e.admin.Do(t, "DELETE", fmt.Sprintf("/api/v2/admin/git/endpoints/%d", e.git), nil).wantProblem(t, http.StatusConflict)
+		if !strings.Contains(p.Title, "training") {
+			t.Errorf("refusal %q does not name the trainings", p.Title)
+		}
 	})
 }
