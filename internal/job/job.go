@@ -9,7 +9,6 @@ package job
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/kamonohashi-go/kamonohashi/internal/data"
@@ -66,16 +65,12 @@ type Service struct {
 	images   Images
 	accounts Accounts
 
-	now        func() time.Time
-	log        *slog.Logger
-	serverURL  func() string // KQI_SERVER for the jobs' code
-	version    string
-	urlTTL     time.Duration
-	tokenTTL   time.Duration
-	consoleURL string
-
-	// ending serialises the end-of-job work (outputs, notifications) per job.
-	ending sync.Map
+	now       func() time.Time
+	log       *slog.Logger
+	serverURL func() string // KQI_SERVER for the jobs' code
+	version   string
+	urlTTL    time.Duration
+	tokenTTL  time.Duration
 }
 
 // Option configures a Service.

@@ -112,6 +112,10 @@ func timePtr(t sql.NullTime) *time.Time {
 	return &v
 }
 
+// fewJobs is up to how many jobs lookups reads only what they refer to;
+// past it, reading the tenant's whole tables at once is cheaper.
+const fewJobs = 50
+
 // lookups hold what views of many jobs share, read once per list.
 type lookups struct {
 	datasets map[int64]*DatasetRef
@@ -122,7 +126,24 @@ type lookups struct {
 
 func (s *Service) lookups(ctx context.Context, q store.Q, tenantID int64, kind Kind, js []store.Job) (lookups, error) {
 	l := lookups{datasets: map[int64]*DatasetRef{}, parents: map[int64][]int64{}, jobs: map[int64]store.Job{}, tags: map[int64][]string{}}
-	ds, err := q.ListDatasets(ctx, tenantID)
+	var ds []store.Dataset
+	var err error
+	if len(js) > fewJobs {
+		ds, err = q.ListDatasets(ctx, tenantID)
+	} else {
+		// A job's details need its own dataset, not the tenant's all.
+		for _, j := range js {
+			if j.DatasetID.Valid && l.datasets[j.DatasetID.Int64] == nil {
+				d, derr := q.DatasetByID(ctx, tenantID, j.DatasetID.Int64)
+				if derr == nil {
+					ds = append(ds, d)
+					l.datasets[d.ID] = &DatasetRef{}
+				} else if !errors.Is(derr, store.ErrNoRows) {
+					return l, derr
+				}
+			}
+		}
+	}
 	if err != nil {
 		return l, err
 	}
@@ -130,7 +151,7 @@ func (s *Service) lookups(ctx context.Context, q store.Q, tenantID int64, kind K
 		l.datasets[d.ID] = &DatasetRef{ID: d.ID, DisplayID: d.DisplayID, Name: d.Name}
 	}
 	var ps []store.JobParent
-	if len(js) > 50 {
+	if len(js) > fewJobs {
 		ps, err = q.TenantJobParents(ctx, tenantID, string(kind))
 	} else {
 		ids := make([]int64, len(js))

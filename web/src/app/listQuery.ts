@@ -2,8 +2,9 @@
 // that back returns to the same list. A string filter is one query key
 // (trimmed, left out when blank), a list filter is one comma-joined key, a
 // date filter (see DateFilter) is its operator and date, left out without a date.
-import { computed, reactive, ref, watch } from 'vue'
+import { computed, reactive, ref, watch, type Ref } from 'vue'
 import { useRoute, useRouter, type LocationQuery } from 'vue-router'
+import { message } from '@/app/notify'
 
 type Filters = Record<string, string | string[]>
 
@@ -96,4 +97,44 @@ export function useListQuery<F extends Filters>(defaults: F, dates: (keyof F & s
   }
 
   return { filters, page, perPage, perPages: PER_PAGES, filtered, query, push, search, reset, follow }
+}
+
+/**
+ * usePagedRows holds the page a list screen shows. load reads it with
+ * fetchPage; when deletes left the page past the end it moves to the last
+ * one. quiet (background refreshes) leaves the table as it is, also when
+ * the read fails.
+ */
+export function usePagedRows<T>(
+  list: { page: Ref<number>; perPage: Ref<number>; push: () => void },
+  fetchPage: () => Promise<{ items: T[]; total: number }>,
+) {
+  const rows = ref([]) as Ref<T[]>
+  const total = ref(0)
+  const loading = ref(false)
+  const error = ref('')
+  async function load(quiet = false) {
+    if (!quiet) {
+      loading.value = true
+      error.value = ''
+    }
+    try {
+      const r = await fetchPage()
+      rows.value = r.items
+      total.value = r.total
+      error.value = ''
+      if (!r.items.length && r.total > 0 && list.page.value > 1) {
+        list.page.value = Math.ceil(r.total / list.perPage.value)
+        list.push()
+      }
+    } catch (e) {
+      if (!quiet) {
+        error.value = message(e)
+        rows.value = []
+      }
+    } finally {
+      loading.value = false
+    }
+  }
+  return { rows, total, loading, error, load }
 }
