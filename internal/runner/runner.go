@@ -60,6 +60,8 @@ type Spec struct {
 	// Image is the container image reference. Runners without containers
 	// record it and say so in the job's events.
 	Image string `json:"image"`
+	// Pull is the registry login for Image, when the registry needs one.
+	Pull *RegistryAuth `json:"pull,omitempty"`
 	// Command is the user's entry point, run by `bash -c` in the code
 	// directory (or the job's root when there is no code).
 	Command string `json:"command"`
@@ -89,6 +91,13 @@ type Spec struct {
 	// ZipName, when set, is the file in Attach that receives a zip of the
 	// output after a successful run, e.g. "training_output_12.zip".
 	ZipName string `json:"zipName,omitempty"`
+}
+
+// RegistryAuth is a user's login to the registry an image is pulled from.
+type RegistryAuth struct {
+	Server   string `json:"server"` // host[:port], as in a docker config
+	User     string `json:"user"`
+	Password string `json:"password"`
 }
 
 // GitSource is the code of a job at a fixed commit.
@@ -201,4 +210,6 @@ type Runner interface {
 	// Remove forgets an ended job's runtime state once the job service has
 	// recorded its outcome. Its stored output and attached files stay.
 	Remove(ctx context.Context, key string) error
+
+	Cluster
 }

@@ -147,7 +147,7 @@ func (r *Runner) Events(_ context.Context, key string) ([]runner.Event, error) {
 func (r *Runner) Nodes(context.Context) ([]runner.Node, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return []runner.Node{{Name: r.node, Capacity: r.pool.capacity, Allocated: r.pool.used,
+	return []runner.Node{{Name: r.node, Partition: r.partition, Capacity: r.pool.capacity, Allocated: r.pool.used,
 		GPUs: slices.Clone(r.pool.gpus)}}, nil
 }
 

@@ -36,16 +36,17 @@ type localStore interface {
 
 // Runner runs jobs on this machine. It is safe for concurrent use.
 type Runner struct {
-	dir      string
-	exe      string
-	stores   StoreResolver
-	log      *slog.Logger
-	now      func() time.Time
-	node     string
-	logLimit int64
-	gitCache string
-	cgParent string // where job cgroups go; "" with the reason in noCgroup
-	noCgroup string
+	dir       string
+	exe       string
+	stores    StoreResolver
+	log       *slog.Logger
+	now       func() time.Time
+	node      string
+	partition string // from the administrator's node setting
+	logLimit  int64
+	gitCache  string
+	cgParent  string // where job cgroups go; "" with the reason in noCgroup
+	noCgroup  string
 
 	ctx  context.Context // ends on Close
 	stop context.CancelFunc
