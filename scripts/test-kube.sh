@@ -15,7 +15,8 @@
 # ${KQI_TEST_KUBE_PORT_BASE:-52000} up, and keeps its files in
 # ${KQI_TEST_KUBE_DIR:-/tmp/kqi-test-kube}. kwok plays the nodes: pods are
 # bound by the real scheduler, then run and succeed on kwok's schedule
-# (a pod can ask to fail with the annotation kqi.test/fail=true).
+# (KQI_TEST_KUBE_COMPLETE=0 leaves them Running). Every node of this cluster
+# is fake, so the nodes carry no kwok taint: pods need no toleration.
 #
 # Everything but the kubeconfig path goes to stderr.
 set -euo pipefail
@@ -39,7 +40,10 @@ die() {
 }
 
 build() {
-	if [ -x "$BIN/kwok" ] && [ -x "$BIN/kubectl" ] && [ -f "$CACHE/stages.yaml" ]; then return 0; fi
+	if [ -x "$BIN/kwok" ] && [ -x "$BIN/kubectl" ]; then
+		[ -d "$CACHE/stages" ] || stages
+		return 0
+	fi
 	command -v go >/dev/null || export PATH="/usr/local/go/bin:$PATH"
 	export GOTOOLCHAIN=local GOFLAGS=
 	local work="$CACHE/work" t0=$SECONDS
@@ -79,18 +83,25 @@ build() {
 	GOBIN="$BIN" go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK"
 	# kwok's stage definitions ship in its module; keep the ones we use
 	# beside the binaries so that starting needs no module cache.
-	local src
+	stages
+	rm -rf "$work"
+	log "built in $((SECONDS - t0)) s"
+}
+
+# stages copies the kwok stage definitions we use out of its module.
+stages() {
+	local src f
 	src="$(go env GOMODCACHE)/sigs.k8s.io/kwok@$KWOK/kustomize/stage"
+	rm -rf "$CACHE/stages.tmp"
+	mkdir -p "$CACHE/stages.tmp"
 	for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
 		pod/general/pod-create.yaml pod/general/pod-init-container-running.yaml \
 		pod/general/pod-init-container-completed.yaml pod/general/pod-ready.yaml \
 		pod/general/pod-complete.yaml pod/general/pod-delete.yaml; do
-		echo ---
-		cat "$src/$f"
-	done >"$CACHE/stages.yaml.tmp"
-	mv "$CACHE/stages.yaml.tmp" "$CACHE/stages.yaml"
-	rm -rf "$work"
-	log "built in $((SECONDS - t0)) s"
+		cp "$src/$f" "$CACHE/stages.tmp/"
+	done
+	rm -rf "$CACHE/stages"
+	mv "$CACHE/stages.tmp" "$CACHE/stages"
 }
 
 # pid_of prints the pid of one of our processes, if it runs.
@@ -162,6 +173,7 @@ EOF
 # nodes adds kwok nodes with GPUs. Node names are PREFIX-0 .. PREFIX-(N-1).
 nodes() {
 	local n=${1:?number of nodes} gpus=${2:-8} prefix=${3:-kwok-gpu} i
+	[ "$n" -gt 0 ] || return 0
 	for i in $(seq 0 $((n - 1))); do
 		cat <<EOF
 apiVersion: v1
@@ -170,15 +182,14 @@ metadata:
   name: $prefix-$i
   annotations: {kwok.x-k8s.io/node: fake}
   labels: {kubernetes.io/hostname: $prefix-$i, kubernetes.io/os: linux, type: kwok}
-spec:
-  taints: [{key: kwok.x-k8s.io/node, value: fake, effect: NoSchedule}]
 status:
   allocatable: {cpu: "32", memory: 256Gi, pods: "110", nvidia.com/gpu: "$gpus"}
   capacity: {cpu: "32", memory: 256Gi, pods: "110", nvidia.com/gpu: "$gpus"}
 ---
 EOF
 	done | kubectl_ apply -f - >/dev/null
-	kubectl_ wait --for=condition=Ready node -l type=kwok --timeout=120s >/dev/null
+	kubectl_ wait --for=condition=Ready node -l "kubernetes.io/hostname in ($(seq -s, -f "$prefix-%g" 0 $((n - 1))))" \
+		--timeout=120s >/dev/null
 	log "$n kwok nodes with $gpus GPUs each are Ready"
 }
 
@@ -248,7 +259,13 @@ options:
   nodeLeaseDurationSeconds: 40
   enablePodsOnNodeSyncStreamWatch: true
 EOF
-	cat "$CACHE/stages.yaml" >>kwok.yaml
+	local f
+	for f in "$CACHE"/stages/*.yaml; do
+		# KQI_TEST_KUBE_COMPLETE=0 leaves pods Running (for benchmarks).
+		[ "${KQI_TEST_KUBE_COMPLETE:-1}" = 0 ] && [ "$(basename "$f")" = pod-complete.yaml ] && continue
+		echo ---
+		cat "$f"
+	done >>kwok.yaml
 	launch kwok "$BIN/kwok" --kubeconfig=kubeconfig --config=kwok.yaml --server-address="127.0.0.1:$KWOK_PORT"
 	wait_for kwok kwok curl -sf --max-time 2 "http://127.0.0.1:$KWOK_PORT/healthz"
 	nodes "${KQI_TEST_KUBE_NODES:-2}" "${KQI_TEST_KUBE_GPUS:-8}"

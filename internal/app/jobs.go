@@ -58,6 +58,14 @@ func (i images) ImageRef(ctx context.Context, registryID int64, image, tag strin
 	return ref, registryID, err
 }
 
+func (i images) PullAuth(ctx context.Context, registryID int64) (*runner.RegistryAuth, error) {
+	server, user, password, ok, err := i.reg.PullLogin(ctx, registryID)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &runner.RegistryAuth{Server: server, User: user, Password: password}, nil
+}
+
 // tenantStores resolves tenant names to their storage, for the runner.
 type tenantStores struct{ pool *endpoint.Pool }
 

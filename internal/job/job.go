@@ -40,6 +40,9 @@ type Images interface {
 	// ImageRef returns the full reference and the registry it is in (the
 	// tenant's default when registryID is 0).
 	ImageRef(ctx context.Context, registryID int64, image, tag string) (string, int64, error)
+	// PullAuth is the caller's login to the registry, nil for anonymous
+	// pulls.
+	PullAuth(ctx context.Context, registryID int64) (*runner.RegistryAuth, error)
 }
 
 // Stores finds the storage of a tenant's files.

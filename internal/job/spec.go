@@ -48,6 +48,11 @@ func (s *Service) spec(ctx context.Context, p *auth.Principal, j store.Job, code
 	if j.Zip {
 		sp.ZipName = fmt.Sprintf("%s_output_%d.zip", kind, j.ID)
 	}
+	if j.RegistryID.Valid {
+		if sp.Pull, err = s.images.PullAuth(ctx, j.RegistryID.Int64); err != nil {
+			return runner.Spec{}, err
+		}
+	}
 	if code.URL != "" {
 		sp.Git = &runner.GitSource{URL: code.URL, User: code.User, Token: code.Token, Commit: code.Commit}
 	}

@@ -55,3 +55,22 @@ func (s *Service) DefaultRegistryID(ctx context.Context) (int64, error) {
 	}
 	return t.DefaultRegistryID.Int64, nil
 }
+
+// dockerHubConfigKey is the registry name Docker Hub logins are stored
+// under in a docker config, which container runtimes look up.
+const dockerHubConfigKey = "https://index.docker.io/v1/"
+
+// PullLogin is the caller's login to registry id as a container runtime
+// needs it to pull: the host:port the job's image reference names (Docker
+// Hub's config key) and the user's credentials. ok is false when the caller has no credentials
+// there, so pulls are anonymous.
+func (s *Service) PullLogin(ctx context.Context, id int64) (server, user, password string, ok bool, err error) {
+	e, err := s.forCaller(ctx, id)
+	if err != nil || (e.user == "" && e.password == "") {
+		return "", "", "", false, err
+	}
+	if ServiceType(e.ServiceType) == DockerHub {
+		return dockerHubConfigKey, e.user, e.password, true, nil
+	}
+	return path(e.Registry), e.user, e.password, true, nil
+}

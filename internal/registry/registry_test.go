@@ -250,3 +250,20 @@ func TestImageRef(t *testing.T) {
 		t.Errorf("DefaultRegistryID = %d, %v; want 1", def, err)
 	}
 }
+
+func TestPullLogin(t *testing.T) {
+	f := newFixture(t)
+	withLogin := f.addRegistry(t, private("local", "https://registry.example.com"), "bob", "pw")
+	anonymous := f.addRegistry(t, private("open", "https://registry.example.com"), "", "")
+	server, user, password, ok, err := f.svc.PullLogin(f.ctx, withLogin)
+	if err != nil || !ok || server != "registry.example.com:5000" || user != "bob" || password != "pw" {
+		t.Errorf("PullLogin = %q %q %q %v, %v; want the host:port of the image reference and bob's login",
+			server, user, password, ok, err)
+	}
+	if _, _, _, ok, err := f.svc.PullLogin(f.ctx, anonymous); ok || err != nil {
+		t.Errorf("PullLogin without credentials = %v, %v; want anonymous", ok, err)
+	}
+	if _, _, _, _, err := f.svc.PullLogin(f.ctx, 2); err == nil {
+		t.Error("PullLogin of another tenant's registry succeeded")
+	}
+}
