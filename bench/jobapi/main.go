@@ -155,4 +155,3 @@ func msSince(t0 time.Time, printed []byte) float64 {
 	}
 	return float64(ns-t0.UnixNano()) / 1e6
 }
-
