@@ -16,7 +16,7 @@ import (
 )
 
 func (a *app) accountCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "account", Short: "Log in, switch tenants and show your account"}
+	cmd := group("account", "Log in, switch tenants and show your account")
 	cmd.AddCommand(a.loginCmd(), a.switchTenantCmd(), a.accountGetCmd())
 	return cmd
 }
@@ -111,7 +111,9 @@ func (a *app) printToken(out tokenOut) error {
 }
 
 func (a *app) prompt(in *bufio.Reader, label string) (string, error) {
-	fmt.Fprint(a.Err, label)
+	if f, ok := a.In.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(a.Err, label)
+	}
 	line, err := in.ReadString('\n')
 	line = strings.TrimSpace(line)
 	if line == "" {

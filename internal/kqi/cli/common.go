@@ -152,9 +152,11 @@ func (a *app) actionCmd(use, short, method, pathFmt, verb string) *cobra.Command
 
 // uploadThen uploads the files and directories of paths as type typ and
 // registers them with register; the journal of the upload is kept until
-// the registration succeeds, so a failed or interrupted run resumes.
-func (a *app) uploadThen(ctx context.Context, cl *client.Client, typ string, paths []string, limit int,
-	register func(context.Context, []transfer.Stored) error) error {
+// the registration succeeds, so a failed or interrupted run resumes. With
+// tarSmall, files below the part size are not uploaded here but given to
+// register, to send as one tar stream.
+func (a *app) uploadThen(ctx context.Context, cl *client.Client, typ string, paths []string, limit int, tarSmall bool,
+	register func(ctx context.Context, up *transfer.Uploader, large []transfer.Stored, small []transfer.File) error) error {
 	files, err := transfer.Scan(paths)
 	if err != nil {
 		return err
@@ -162,15 +164,27 @@ func (a *app) uploadThen(ctx context.Context, cl *client.Client, typ string, pat
 	if len(files) > limit {
 		return fmt.Errorf("%d files is more than the %d allowed", len(files), limit)
 	}
-	b, err := a.uploader(cl, typ).Upload(ctx, files)
+	up := a.uploader(cl, typ)
+	var small []transfer.File
+	if tarSmall {
+		small, files = up.Split(files)
+	}
+	b, err := up.Upload(ctx, files)
 	if err != nil {
 		return err
 	}
-	if err := register(ctx, b.Files); err != nil {
+	start := time.Now()
+	if err := register(ctx, up, b.Files, small); err != nil {
 		return err
 	}
 	b.Forget()
-	msg := fmt.Sprint("uploaded ", b.Stats)
+	st := b.Stats
+	for _, f := range small {
+		st.Files++
+		st.Bytes += f.Size
+	}
+	st.Elapsed += time.Since(start)
+	msg := fmt.Sprint("uploaded ", st)
 	if b.Resumed > 0 {
 		msg += fmt.Sprintf(", %d files from an earlier run", b.Resumed)
 	}

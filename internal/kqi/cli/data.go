@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 
 	"github.com/spf13/cobra"
 
@@ -13,7 +14,7 @@ import (
 )
 
 func (a *app) dataCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "data", Short: "Upload, list and download data"}
+	cmd := group("data", "Upload, list and download data")
 	cmd.AddCommand(
 		a.listCmd("List data", "/data",
 			filters("id", "Id", "name", "Name", "memo", "Memo", "created-at", "CreatedAt", "created-by", "CreatedBy", "tag", "tag"),
@@ -36,7 +37,8 @@ func (a *app) dataCreateCmd() *cobra.Command {
 		Long: `Upload files and directories as a new data. A directory's files keep their
 paths under the directory's name (images/cat/1.png), as the console's folder
 upload. Files are sent --parallel at a time, large ones in parts; the data is
-registered only once every file is uploaded. An interrupted upload (Ctrl-C, a
+registered only once every file is uploaded: small files travel as one tar
+stream that the server stores all or nothing, larger ones in parts first. An interrupted upload (Ctrl-C, a
 lost network) continues when the same command is run again within 20 hours.`,
 		Example: `  kqi data create -n mnist -f train.csv -f test.csv
   kqi data create -n images -f images/ -m "10,000 PNGs" -t raw -t 2026`,
@@ -46,24 +48,29 @@ lost network) continues when the same command is run again within 20 hours.`,
 			if err != nil {
 				return err
 			}
-			var created any
-			err = a.uploadThen(cmd.Context(), cl, "Data", files, maxFiles, func(ctx context.Context, fs []transfer.Stored) error {
-				if err := cl.Do(ctx, http.MethodPost, "/data", nil,
-					map[string]any{"name": name, "memo": memo, "tags": tags}, &created); err != nil {
-					return err
-				}
-				id := int64(field(created, "id").(float64))
-				if err := addDataFiles(ctx, cl, id, fs); err != nil {
-					return errors.Join(err, undo(ctx, func(ctx context.Context) error {
-						return cl.Heavy().Do(ctx, http.MethodDelete, fmt.Sprintf("/data/%d", id), nil, nil, nil)
-					}))
-				}
-				return nil
-			})
+			var id int64
+			err = a.uploadThen(cmd.Context(), cl, "Data", files, maxFiles, true,
+				func(ctx context.Context, up *transfer.Uploader, large []transfer.Stored, small []transfer.File) error {
+					var err error
+					id, err = createData(ctx, cl, up, name, memo, tags, small)
+					if err != nil || len(large) == 0 {
+						return err
+					}
+					if err := addDataFiles(ctx, cl, id, large); err != nil {
+						return errors.Join(err, undo(ctx, func(ctx context.Context) error {
+							return cl.Heavy().Do(ctx, http.MethodDelete, fmt.Sprintf("/data/%d", id), nil, nil, nil)
+						}))
+					}
+					return nil
+				})
 			if err != nil {
 				return err
 			}
-			return a.printDone(created, "created", field(created, "id"))
+			created, err := a.getByID(cmd.Context(), "/data/%d", fmt.Sprint(id))
+			if err != nil {
+				return err
+			}
+			return a.printDone(created, "created", id)
 		}),
 	}
 	f := cmd.Flags()
@@ -74,6 +81,22 @@ lost network) continues when the same command is run again within 20 hours.`,
 	_ = cmd.MarkFlagRequired("name")
 	_ = cmd.MarkFlagRequired("file")
 	return cmd
+}
+
+// createData creates a data: with its small files in one tar stream,
+// which the server stores all or nothing, or empty when there are none.
+func createData(ctx context.Context, cl *client.Client, up *transfer.Uploader, name, memo string, tags []string,
+	small []transfer.File) (int64, error) {
+	var out struct {
+		ID int64 `json:"id"`
+	}
+	if len(small) == 0 {
+		err := cl.Do(ctx, http.MethodPost, "/data", nil, map[string]any{"name": name, "memo": memo, "tags": tags}, &out)
+		return out.ID, err
+	}
+	q := url.Values{"name": {name}, "memo": {memo}, "tag": tags}
+	_, err := up.Archive(ctx, "/data/archive", q, small, &out)
+	return out.ID, err
 }
 
 func addDataFiles(ctx context.Context, cl *client.Client, id int64, fs []transfer.Stored) error {
@@ -92,9 +115,10 @@ func (a *app) dataUploadFilesCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			err = a.uploadThen(cmd.Context(), cl, "Data", files, maxFiles, func(ctx context.Context, fs []transfer.Stored) error {
-				return addDataFiles(ctx, cl, id, fs)
-			})
+			err = a.uploadThen(cmd.Context(), cl, "Data", files, maxFiles, false,
+				func(ctx context.Context, _ *transfer.Uploader, fs []transfer.Stored, _ []transfer.File) error {
+					return addDataFiles(ctx, cl, id, fs)
+				})
 			if err != nil {
 				return err
 			}

@@ -15,7 +15,7 @@ import (
 )
 
 func (a *app) datasetCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "dataset", Short: "Build datasets from data"}
+	cmd := group("dataset", "Build datasets from data")
 	cmd.AddCommand(
 		a.listCmd("List datasets", "/datasets",
 			filters("id", "Id", "name", "Name", "memo", "Memo", "created-at", "CreatedAt"),

@@ -32,7 +32,7 @@ var (
 )
 
 func (a *app) jobCmd(k jobKind) *cobra.Command {
-	cmd := &cobra.Command{Use: k.name, Short: "Run " + k.noun + "s, follow their logs and download their outputs"}
+	cmd := group(k.name, "Run "+k.noun+"s, follow their logs and download their outputs")
 	cmd.AddCommand(
 		a.listCmd("List "+k.noun+"s", k.base,
 			filters("id", "Id", "name", "Name", "started-at", "StartedAt", "started-by", "StartedBy", "data-set", "DataSet",
@@ -190,9 +190,10 @@ func (a *app) jobUploadFileCmd(k jobKind) *cobra.Command {
 				return err
 			}
 			var out any
-			err = a.uploadThen(cmd.Context(), cl, k.attach, []string{file}, 1, func(ctx context.Context, fs []transfer.Stored) error {
-				return cl.Do(ctx, http.MethodPost, fmt.Sprintf("%s/%d/files", k.base, id), nil, fs[0], &out)
-			})
+			err = a.uploadThen(cmd.Context(), cl, k.attach, []string{file}, 1, false,
+				func(ctx context.Context, _ *transfer.Uploader, fs []transfer.Stored, _ []transfer.File) error {
+					return cl.Do(ctx, http.MethodPost, fmt.Sprintf("%s/%d/files", k.base, id), nil, fs[0], &out)
+				})
 			if err != nil {
 				return err
 			}

@@ -18,7 +18,7 @@ const preprocessingJSONHelp = `The file holds {"name": …, "entryPoint": …, "
 "commitId": …}, "memo": …, "cpu": …, "memory": …, "gpu": …}.`
 
 func (a *app) preprocessingCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "preprocessing", Short: "Define preprocessing and run it on data"}
+	cmd := group("preprocessing", "Define preprocessing and run it on data")
 	meta := a.metaCmd("Change the name, memo or resources of a preprocessing", "/preprocessings/%d",
 		func(cmd *cobra.Command, body map[string]any) {
 			for _, k := range []string{"cpu", "memory", "gpu"} {
@@ -183,24 +183,25 @@ func (a *app) buildHistoryCmd(use string, fresh bool) *cobra.Command {
 					return err
 				}
 			}
-			err = a.uploadThen(cmd.Context(), cl, "Data", dirs, maxFiles*len(dirs), func(ctx context.Context, fs []transfer.Stored) error {
-				byDir := map[string][]transfer.Stored{}
-				var order []string
-				for _, f := range fs {
-					dir, rest, _ := strings.Cut(f.FileName, "/")
-					if byDir[dir] == nil {
-						order = append(order, dir)
+			err = a.uploadThen(cmd.Context(), cl, "Data", dirs, maxFiles*len(dirs), false,
+				func(ctx context.Context, _ *transfer.Uploader, fs []transfer.Stored, _ []transfer.File) error {
+					byDir := map[string][]transfer.Stored{}
+					var order []string
+					for _, f := range fs {
+						dir, rest, _ := strings.Cut(f.FileName, "/")
+						if byDir[dir] == nil {
+							order = append(order, dir)
+						}
+						byDir[dir] = append(byDir[dir], transfer.Stored{FileName: rest, StoredPath: f.StoredPath})
 					}
-					byDir[dir] = append(byDir[dir], transfer.Stored{FileName: rest, StoredPath: f.StoredPath})
-				}
-				for _, dir := range order {
-					body := map[string]any{"name": dir, "memo": memo, "tags": tags, "files": byDir[dir]}
-					if err := cl.Heavy().Do(ctx, http.MethodPost, base+"/data", nil, body, nil); err != nil {
-						return err
+					for _, dir := range order {
+						body := map[string]any{"name": dir, "memo": memo, "tags": tags, "files": byDir[dir]}
+						if err := cl.Heavy().Do(ctx, http.MethodPost, base+"/data", nil, body, nil); err != nil {
+							return err
+						}
 					}
-				}
-				return nil
-			})
+					return nil
+				})
 			if err != nil {
 				return err
 			}

@@ -108,6 +108,17 @@ proxy, timeout in seconds, expireDays).`,
 	return root
 }
 
+// group is a command group; a word that is none of its commands is a
+// usage error, not a help page that exits 0.
+func group(use, short string) *cobra.Command {
+	return &cobra.Command{Use: use, Short: short, RunE: func(cmd *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return usageError{fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath())}
+		}
+		return cmd.Help()
+	}}
+}
+
 // run marks the point after which errors are the command's, not the
 // command line's.
 func (a *app) run(fn func(cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {

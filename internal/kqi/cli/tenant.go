@@ -7,7 +7,7 @@ import (
 )
 
 func (a *app) tenantCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "tenant", Short: "Administer tenants (administrators)"}
+	cmd := group("tenant", "Administer tenants (administrators)")
 	cmd.AddCommand(
 		a.listCmd("List tenants", "/admin/tenants", filters("name", "name", "display-name", "displayName"),
 			cols("id", "name", "display_name=displayName", "storage_path=storagePath")),

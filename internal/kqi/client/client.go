@@ -133,11 +133,12 @@ func (c *Client) Do(ctx context.Context, method, path string, query url.Values, 
 	return decode(resp, out)
 }
 
-// Send streams body (of size bytes, or -1 when unknown) to path and
-// decodes the JSON answer into out. It has no deadline: the body may be
-// gigabytes.
-func (c *Client) Send(ctx context.Context, method, path string, query url.Values, body io.Reader, size int64, out any) error {
-	resp, err := c.send(ctx, c.long, method, path, query, body, "application/octet-stream", size)
+// Send streams body (of contentType and size bytes, or -1 when unknown)
+// to path and decodes the JSON answer into out. It has no deadline: the
+// body may be gigabytes.
+func (c *Client) Send(ctx context.Context, method, path string, query url.Values, contentType string, body io.Reader,
+	size int64, out any) error {
+	resp, err := c.send(ctx, c.long, method, path, query, body, contentType, size)
 	if err != nil {
 		return err
 	}

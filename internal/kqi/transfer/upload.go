@@ -19,7 +19,7 @@ import (
 // API is what uploads need of the server's API (client.Client).
 type API interface {
 	Do(ctx context.Context, method, path string, query url.Values, in, out any) error
-	Send(ctx context.Context, method, path string, query url.Values, body io.Reader, size int64, out any) error
+	Send(ctx context.Context, method, path string, query url.Values, contentType string, body io.Reader, size int64, out any) error
 }
 
 // Defaults of an Uploader: the original's 16 MiB parts, and S3's limit of
@@ -74,6 +74,19 @@ func (e *Incomplete) Error() string {
 }
 
 func (e *Incomplete) Unwrap() error { return e.Err }
+
+// Split parts files into those small enough to travel in one tar stream
+// and those better sent in resumable parts.
+func (u *Uploader) Split(files []File) (small, large []File) {
+	for _, f := range files {
+		if f.Size <= u.partSize() {
+			small = append(small, f)
+		} else {
+			large = append(large, f)
+		}
+	}
+	return small, large
+}
 
 // Upload stores files and returns their stored paths in the same order.
 func (u *Uploader) Upload(ctx context.Context, files []File) (*Batch, error) {
@@ -136,7 +149,7 @@ func (u *Uploader) stream(ctx context.Context, j *journal, m *meter, f File) err
 		defer body.Close()
 		cr := &countingReader{r: body, m: m}
 		q := url.Values{"type": {u.Type}, "fileName": {path.Base(f.Name)}}
-		if err := u.API.Send(ctx, http.MethodPost, "/upload/stream", q, cr, f.Size, &out); err != nil {
+		if err := u.API.Send(ctx, http.MethodPost, "/upload/stream", q, "application/octet-stream", cr, f.Size, &out); err != nil {
 			cr.undo()
 			if body.err != nil {
 				return body.err
