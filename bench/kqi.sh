@@ -18,7 +18,7 @@ work=$(mktemp -d "${KQI_BENCH_DIR:-/tmp}/kqi-bench-cli.XXXXXX")
 trap 'kill "${pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 calc() { awk "BEGIN {printf \"%.2f\", $1}"; }
 now_ns() { date +%s%N; }
-timed() { local t0; t0=$(now_ns); "$@" >/dev/null; calc "($(now_ns) - t0) / 1e9"; }
+timed() { local t0; t0=$(now_ns); "$@" >/dev/null; calc "($(now_ns) - $t0) / 1e9"; }
 
 echo "preparing ${size_mib} MiB and ${nfiles} small files in $work" >&2
 head -c "$((size_mib << 20))" /dev/urandom >"$work/big.bin"
