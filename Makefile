@@ -11,6 +11,7 @@ BIN      := bin
 build: web
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/kamonohashi ./cmd/kamonohashi
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/deploy-kamonohashi ./cmd/deploy-kamonohashi
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/kqi ./cmd/kqi
 
 # The same binary with GPU discovery through NVML (go-nvml, cgo): dynamically
 # linked to glibc. The default static build finds GPUs through nvidia-smi.

@@ -83,3 +83,6 @@ echo
 bench/jobstart.sh
 echo
 bench/jobapi.sh
+
+echo
+bench/kqi.sh
