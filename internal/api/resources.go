@@ -19,6 +19,20 @@ func runnerUnavailable(err error) error {
 	return apperr.Unavailable("the runner did not take the settings").WithDetail("%v", err)
 }
 
+// writeText returns a function that copies a log (or fails with its error)
+// to w as plain text.
+func writeText(w http.ResponseWriter) func(rc io.ReadCloser, err error) error {
+	return func(rc io.ReadCloser, err error) error {
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, err = io.Copy(w, rc)
+		return err
+	}
+}
+
 // containerRef reads the tenant (0: the caller's) and name of a container path.
 func containerRef(r *http.Request, withTenant bool) (int64, string, error) {
 	if !withTenant {
@@ -91,14 +105,7 @@ func (s *Server) resourceRoutes() []*Route {
 				if err != nil {
 					return err
 				}
-				rc, err := s.cluster.ContainerLog(r.Context(), id, name)
-				if err != nil {
-					return err
-				}
-				defer rc.Close()
-				w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-				_, err = io.Copy(w, rc)
-				return err
+				return writeText(w)(s.cluster.ContainerLog(r.Context(), id, name))
 			}).Perm(a.menu).Produces("text/plain").Doc(tag, "A container's output so far"),
 		)
 	}

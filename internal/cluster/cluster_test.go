@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/kamonohashi-go/kamonohashi/internal/auth"
 	"github.com/kamonohashi-go/kamonohashi/internal/runner"
 	"github.com/kamonohashi-go/kamonohashi/internal/store"
 )
@@ -85,6 +87,14 @@ type fakeRunner struct {
 	failNodes     bool
 	applied       [][]runner.NodeSetting
 	tenants       map[string]runner.TenantSetting
+	removed       []string
+}
+
+func (f *fakeRunner) RemoveTenant(_ context.Context, name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.removed = append(f.removed, name)
+	return nil
 }
 
 func (f *fakeRunner) Nodes(context.Context) ([]runner.Node, error) {
@@ -247,5 +257,41 @@ func TestJobHistoryCSV(t *testing.T) {
 	}
 	if buf.Len() != 0 {
 		t.Errorf("history after the job ended = %q, want nothing", buf.String())
+	}
+}
+
+// The local runner keeps no tenants, so what reaches ApplyTenant is seen
+// here, on a recording runner.
+func TestQuotaChangesReachTheRunner(t *testing.T) {
+	ctx := auth.WithPrincipal(context.Background(), &auth.Principal{UserName: "admin", TenantID: 1, TenantName: "sandbox"})
+	db := newTestDB(t)
+	r := &fakeRunner{}
+	s := New(db, r, WithLogger(slog.New(slog.DiscardHandler)))
+
+	if _, err := s.SetQuotas(ctx, []QuotaInput{{TenantID: 1, CPU: 4, Memory: 16, GPU: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	want := runner.TenantSetting{Name: "sandbox", Quota: runner.Resources{CPU: 4, MemoryGB: 16, GPU: 1}}
+	if diff := cmp.Diff(want, r.tenants["sandbox"]); diff != "" {
+		t.Errorf("applied quota (-want +got):\n%s", diff)
+	}
+	r.tenants = nil
+	if _, err := s.SetQuotas(ctx, []QuotaInput{{TenantID: 1, CPU: 4, Memory: 16, GPU: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.tenants) != 0 {
+		t.Errorf("an unchanged quota was applied again: %+v", r.tenants)
+	}
+	if _, err := s.SetQuotas(ctx, []QuotaInput{{TenantID: 1, CPU: 300}}); err == nil || len(r.tenants) != 0 {
+		t.Errorf("a quota over the cap: err %v, applied %+v; want refused and nothing applied", err, r.tenants)
+	}
+
+	s.TenantCreated(ctx, "sandbox")
+	if got := r.tenants["sandbox"].Quota.CPU; got != 4 {
+		t.Errorf("a created tenant reached the runner with CPU quota %d, want 4", got)
+	}
+	s.TenantDeleted(ctx, "team-b")
+	if !slices.Equal(r.removed, []string{"team-b"}) {
+		t.Errorf("tenants removed from the runner = %v, want team-b", r.removed)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/csv"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,7 +18,7 @@ import (
 // JobEnded records one row of job history with the capacity of the node
 // the job ran on at that time (the job service calls it once per end).
 func (s *Service) JobEnded(ctx context.Context, j store.Job, tenant string) {
-	r := store.ResourceJob{NodeName: j.Node, TenantID: j.TenantID, TenantName: tenant,
+	r := store.ResourceJob{Placement: store.Placement{NodeName: j.Node, TenantID: j.TenantID, TenantName: tenant},
 		Key: job.Key(job.Kind(j.Kind), j.ID), Kind: j.Kind, JobID: j.ID, JobCreatedAt: j.CreatedAt.UTC(),
 		JobStartedAt: utcNull(j.JobStartedAt), JobCompletedAt: s.now().UTC(), CPU: j.CPU, Memory: j.Memory, GPU: j.GPU,
 		Status: j.Status}
@@ -95,7 +96,7 @@ type DateRange struct{ From, To time.Time }
 // (2026-01-31 or 2026/01/31, whole days in UTC) or an RFC 3339 time; empty
 // means unbounded.
 func ParseDateRange(start, end string) (DateRange, error) {
-	r := DateRange{From: time.Unix(0, 0).UTC(), To: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)}
+	r := DateRange{From: time.Unix(0, 0).UTC(), To: endOfTime}
 	var err error
 	if start != "" {
 		if r.From, _, err = parseDate("startDate", start); err != nil {
@@ -113,11 +114,17 @@ func ParseDateRange(start, end string) (DateRange, error) {
 	return r, nil
 }
 
+// endOfTime bounds every end: later times do not compare as text in SQLite.
+var endOfTime = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+
 // parseEnd reads an endDate: a date includes its whole day.
 func parseEnd(v string) (time.Time, error) {
 	t, day, err := parseDate("endDate", v)
 	if day {
 		t = t.AddDate(0, 0, 1)
+	}
+	if t.After(endOfTime) {
+		t = endOfTime
 	}
 	return t, err
 }
@@ -146,6 +153,11 @@ func csvTime(t time.Time) string {
 
 func itoa(v int) string { return strconv.Itoa(v) }
 
+// placementCells are the node and tenant columns both histories share.
+func placementCells(p store.Placement) []string {
+	return []string{p.NodeName, itoa(p.NodeCPU), itoa(p.NodeMemory), itoa(p.NodeGPU), strconv.FormatInt(p.TenantID, 10), p.TenantName}
+}
+
 // ContainerHistoryHeader is the header row of the container history CSV.
 var ContainerHistoryHeader = []string{"SampledAt", "NodeName", "NodeCpu", "NodeMemory", "NodeGpu", "TenantId",
 	"TenantName", "ContainerName", "Cpu", "Memory", "Gpu", "Status"}
@@ -158,8 +170,8 @@ var JobHistoryHeader = []string{"NodeName", "NodeCpu", "NodeMemory", "NodeGpu", 
 func (s *Service) WriteContainerHistory(ctx context.Context, w io.Writer, r DateRange, header bool) error {
 	return writeCSV(w, header, ContainerHistoryHeader, func(row func([]string) error) error {
 		return s.db.Q().EachContainerSample(ctx, r.From, r.To, func(c store.ContainerSample) error {
-			return row([]string{csvTime(c.SampledAt), c.NodeName, itoa(c.NodeCPU), itoa(c.NodeMemory), itoa(c.NodeGPU),
-				strconv.FormatInt(c.TenantID, 10), c.TenantName, c.Name, itoa(c.CPU), itoa(c.Memory), itoa(c.GPU), c.Status})
+			return row(slices.Concat([]string{csvTime(c.SampledAt)}, placementCells(c.Placement),
+				[]string{c.Name, itoa(c.CPU), itoa(c.Memory), itoa(c.GPU), c.Status}))
 		})
 	})
 }
@@ -168,10 +180,9 @@ func (s *Service) WriteContainerHistory(ctx context.Context, w io.Writer, r Date
 func (s *Service) WriteJobHistory(ctx context.Context, w io.Writer, r DateRange, header bool) error {
 	return writeCSV(w, header, JobHistoryHeader, func(row func([]string) error) error {
 		return s.db.Q().EachResourceJob(ctx, r.From, r.To, func(j store.ResourceJob) error {
-			return row([]string{j.NodeName, itoa(j.NodeCPU), itoa(j.NodeMemory), itoa(j.NodeGPU),
-				strconv.FormatInt(j.TenantID, 10), j.TenantName, j.Key, j.Kind, strconv.FormatInt(j.JobID, 10),
+			return row(slices.Concat(placementCells(j.Placement), []string{j.Key, j.Kind, strconv.FormatInt(j.JobID, 10),
 				csvTime(j.JobCreatedAt), csvTime(j.JobStartedAt.Time), csvTime(j.JobCompletedAt),
-				itoa(j.CPU), itoa(j.Memory), itoa(j.GPU), j.Status})
+				itoa(j.CPU), itoa(j.Memory), itoa(j.GPU), j.Status}))
 		})
 	})
 }

@@ -150,50 +150,44 @@ func checkNode(ctx context.Context, q store.Q, in NodeInput, checkName bool) (st
 
 // CreateNode registers a node and applies the node settings to the runner.
 func (s *Service) CreateNode(ctx context.Context, in NodeInput) (NodeView, error) {
-	p, err := auth.FromContext(ctx)
-	if err != nil {
-		return NodeView{}, err
-	}
-	var id int64
-	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		q := tx.Q()
-		n, tenants, err := checkNode(ctx, q, in, true)
-		if err != nil {
-			return err
-		}
-		if id, err = q.InsertNode(ctx, n, p.UserName, s.now()); store.IsUnique(err) {
-			return apperr.Conflict("node %s is already registered", n.Name)
-		} else if err != nil {
-			return err
-		}
-		return q.SetNodeTenants(ctx, id, tenants)
-	})
-	if err != nil {
-		return NodeView{}, err
-	}
-	return s.nodeChanged(ctx, id)
+	return s.saveNode(ctx, 0, in)
 }
 
 // EditNode changes a node and applies the node settings to the runner.
 func (s *Service) EditNode(ctx context.Context, id int64, in NodeInput) (NodeView, error) {
+	return s.saveNode(ctx, id, in)
+}
+
+// saveNode creates (id 0) or edits a node with its tenants in one
+// transaction, then applies the node settings to the runner.
+func (s *Service) saveNode(ctx context.Context, id int64, in NodeInput) (NodeView, error) {
 	p, err := auth.FromContext(ctx)
 	if err != nil {
 		return NodeView{}, err
 	}
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		q := tx.Q()
-		old, err := q.NodeByID(ctx, id)
-		if err != nil {
-			return nodeNotFound(err, id)
+		checkName := true
+		if id != 0 {
+			old, err := q.NodeByID(ctx, id)
+			if err != nil {
+				return nodeNotFound(err, id)
+			}
+			// A name the runner reported at the first start stays
+			// editable even when it is not a valid Kubernetes name.
+			checkName = strings.TrimSpace(in.Name) != old.Name
 		}
-		// A name the runner reported at the first start stays editable
-		// even when it is not a valid Kubernetes name.
-		n, tenants, err := checkNode(ctx, q, in, strings.TrimSpace(in.Name) != old.Name)
+		n, tenants, err := checkNode(ctx, q, in, checkName)
 		if err != nil {
 			return err
 		}
-		n.ID = id
-		if err := q.UpdateNode(ctx, n, p.UserName, s.now()); store.IsUnique(err) {
+		if id == 0 {
+			id, err = q.InsertNode(ctx, n, p.UserName, s.now())
+		} else {
+			n.ID = id
+			err = q.UpdateNode(ctx, n, p.UserName, s.now())
+		}
+		if store.IsUnique(err) {
 			return apperr.Conflict("node %s is already registered", n.Name)
 		} else if err != nil {
 			return err
@@ -203,7 +197,12 @@ func (s *Service) EditNode(ctx context.Context, id int64, in NodeInput) (NodeVie
 	if err != nil {
 		return NodeView{}, err
 	}
-	return s.nodeChanged(ctx, id)
+	s.applyNodes(ctx)
+	n, err := s.db.Q().NodeByID(ctx, id)
+	if err != nil {
+		return NodeView{}, nodeNotFound(err, id)
+	}
+	return nodeView(n), nil
 }
 
 // DeleteNode removes a node on which no job runs (409 otherwise) and
@@ -233,16 +232,6 @@ func (s *Service) DeleteNode(ctx context.Context, id int64) error {
 	}
 	s.applyNodes(ctx)
 	return nil
-}
-
-// nodeChanged applies the settings after a change and returns the node.
-func (s *Service) nodeChanged(ctx context.Context, id int64) (NodeView, error) {
-	s.applyNodes(ctx)
-	n, err := s.db.Q().NodeByID(ctx, id)
-	if err != nil {
-		return NodeView{}, nodeNotFound(err, id)
-	}
-	return nodeView(n), nil
 }
 
 // applyNodes gives the runner every node setting. The change is already

@@ -58,42 +58,59 @@ type ContainerView struct {
 // (ResourceApiModels.NodeResourceOutputModel; GET /tenant/nodes gives the
 // fields of ClusterApiModels.NodeResourceOutputModel and more).
 type NodeResource struct {
-	Name               string          `json:"name"`
-	Memo               string          `json:"memo"`
-	Partition          string          `json:"partition"`
-	AccessLevel        int             `json:"accessLevel"`
-	TensorBoardEnabled bool            `json:"tensorBoardEnabled"`
-	NotebookEnabled    bool            `json:"notebookEnabled"`
-	Registered         bool            `json:"registered"` // new: false for a node the administrator has not registered
-	AllocatableCPU     float64         `json:"allocatableCpu"`
-	AllocatableMemory  float64         `json:"allocatableMemory"`
-	AllocatableGPU     float64         `json:"allocatableGpu"`
-	AssignedCPU        float64         `json:"assignedCpu"`
-	AssignedMemory     float64         `json:"assignedMemory"`
-	AssignedGPU        float64         `json:"assignedGpu"`
-	CPUInfo            string          `json:"cpuInfo"`
-	MemoryInfo         string          `json:"memoryInfo"`
-	GPUInfo            string          `json:"gpuInfo"`
-	Containers         []ContainerView `json:"containerResourceList"`
+	Name               string `json:"name"`
+	Memo               string `json:"memo"`
+	Partition          string `json:"partition"`
+	AccessLevel        int    `json:"accessLevel"`
+	TensorBoardEnabled bool   `json:"tensorBoardEnabled"`
+	NotebookEnabled    bool   `json:"notebookEnabled"`
+	Registered         bool   `json:"registered"` // new: false for a node the administrator has not registered
+	Usage
+	Containers []ContainerView `json:"containerResourceList"`
+}
+
+// Usage is what a node or a tenant may hold (allocatable; for a tenant its
+// quota, 0 = unlimited) and what its jobs hold (assigned), and both as
+// "assigned / allocatable" for people.
+type Usage struct {
+	AllocatableCPU    float64 `json:"allocatableCpu"`
+	AllocatableMemory float64 `json:"allocatableMemory"`
+	AllocatableGPU    float64 `json:"allocatableGpu"`
+	AssignedCPU       float64 `json:"assignedCpu"`
+	AssignedMemory    float64 `json:"assignedMemory"`
+	AssignedGPU       float64 `json:"assignedGpu"`
+	CPUInfo           string  `json:"cpuInfo"`
+	MemoryInfo        string  `json:"memoryInfo"`
+	GPUInfo           string  `json:"gpuInfo"`
+}
+
+func allocatable(r runner.Resources) Usage {
+	return Usage{AllocatableCPU: float64(r.CPU), AllocatableMemory: float64(r.MemoryGB), AllocatableGPU: float64(r.GPU)}
+}
+
+// assign adds what a job holds.
+func (u *Usage) assign(r runner.Resources) {
+	u.AssignedCPU += float64(r.CPU)
+	u.AssignedMemory += float64(r.MemoryGB)
+	u.AssignedGPU += float64(r.GPU)
+}
+
+// describe fills the Info texts.
+func (u *Usage) describe() {
+	u.CPUInfo = info(u.AssignedCPU, u.AllocatableCPU)
+	u.MemoryInfo = info(u.AssignedMemory, u.AllocatableMemory)
+	u.GPUInfo = info(u.AssignedGPU, u.AllocatableGPU)
 }
 
 // TenantResource is a tenant's quota and what its jobs hold
 // (ResourceApiModels.TenantResourceOutputModel); allocatable is the quota,
 // 0 = unlimited.
 type TenantResource struct {
-	ID                int64           `json:"id"`
-	Name              string          `json:"name"`
-	DisplayName       string          `json:"displayName"`
-	AllocatableCPU    float64         `json:"allocatableCpu"`
-	AllocatableMemory float64         `json:"allocatableMemory"`
-	AllocatableGPU    float64         `json:"allocatableGpu"`
-	AssignedCPU       float64         `json:"assignedCpu"`
-	AssignedMemory    float64         `json:"assignedMemory"`
-	AssignedGPU       float64         `json:"assignedGpu"`
-	CPUInfo           string          `json:"cpuInfo"`
-	MemoryInfo        string          `json:"memoryInfo"`
-	GPUInfo           string          `json:"gpuInfo"`
-	Containers        []ContainerView `json:"containerResourceList"`
+	ID          int64  `json:"id"`
+	Name        string `json:"name"`
+	DisplayName string `json:"displayName"`
+	Usage
+	Containers []ContainerView `json:"containerResourceList"`
 }
 
 // snapshot is what the runner reports now, with the tenants to name.
@@ -168,23 +185,17 @@ func info(assigned, allocatable float64) string {
 // placed under Unassigned.
 func (sn snapshot) nodeResources(tenant string) []NodeResource {
 	out := []NodeResource{}
-	placed := map[string]bool{}
 	add := func(nr NodeResource, name string) {
 		for _, a := range sn.allocs {
 			if a.Node != name {
 				continue
 			}
-			placed[a.Key] = true
-			nr.AssignedCPU += float64(a.Resources.CPU)
-			nr.AssignedMemory += float64(a.Resources.MemoryGB)
-			nr.AssignedGPU += float64(a.Resources.GPU)
+			nr.assign(a.Resources)
 			if tenant == "" || a.Tenant == tenant {
 				nr.Containers = append(nr.Containers, sn.container(a))
 			}
 		}
-		nr.CPUInfo = info(nr.AssignedCPU, nr.AllocatableCPU)
-		nr.MemoryInfo = info(nr.AssignedMemory, nr.AllocatableMemory)
-		nr.GPUInfo = info(nr.AssignedGPU, nr.AllocatableGPU)
+		nr.describe()
 		out = append(out, nr)
 	}
 	for _, n := range sn.nodes {
@@ -195,8 +206,7 @@ func (sn snapshot) nodeResources(tenant string) []NodeResource {
 		row := sn.rows[n.Name]
 		add(NodeResource{Name: n.Name, Memo: row.Memo, Partition: row.Partition, AccessLevel: row.AccessLevel,
 			TensorBoardEnabled: row.TensorBoardEnabled, NotebookEnabled: row.NotebookEnabled, Registered: registered,
-			AllocatableCPU: float64(n.Capacity.CPU), AllocatableMemory: float64(n.Capacity.MemoryGB),
-			AllocatableGPU: float64(n.Capacity.GPU), Containers: []ContainerView{}}, n.Name)
+			Usage: allocatable(n.Capacity), Containers: []ContainerView{}}, n.Name)
 	}
 	if slices.ContainsFunc(sn.allocs, func(a runner.Allocation) bool {
 		return a.Node == "" && (tenant == "" || a.Tenant == tenant)
@@ -249,16 +259,14 @@ func (s *Service) TenantResources(ctx context.Context) ([]TenantResource, error)
 	slices.SortFunc(ts, func(a, b store.Tenant) int { return int(a.ID - b.ID) })
 	out := make([]TenantResource, 0, len(ts))
 	for _, t := range ts {
-		tr := TenantResource{ID: t.ID, Name: t.Name, DisplayName: t.DisplayName, AllocatableCPU: float64(t.LimitCPU.Int64),
-			AllocatableMemory: float64(t.LimitMemory.Int64), AllocatableGPU: float64(t.LimitGPU.Int64),
-			Containers: sn.containers(t.Name)}
-		for _, c := range tr.Containers {
-			tr.AssignedCPU += c.CPU
-			tr.AssignedMemory += c.Memory
-			tr.AssignedGPU += float64(c.GPU)
+		tr := TenantResource{ID: t.ID, Name: t.Name, DisplayName: t.DisplayName,
+			Usage: allocatable(tenantSetting(t).Quota), Containers: sn.containers(t.Name)}
+		for _, a := range sn.allocs {
+			if a.Tenant == t.Name {
+				tr.assign(a.Resources)
+			}
 		}
-		tr.CPUInfo, tr.MemoryInfo = info(tr.AssignedCPU, tr.AllocatableCPU), info(tr.AssignedMemory, tr.AllocatableMemory)
-		tr.GPUInfo = info(tr.AssignedGPU, tr.AllocatableGPU)
+		tr.describe()
 		out = append(out, tr)
 	}
 	return out, nil

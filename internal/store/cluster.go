@@ -134,21 +134,26 @@ func (q Q) InsertSample(ctx context.Context, at time.Time, nodes []SampleNode) e
 	return nil
 }
 
-// ContainerSample is one row of the container history: a job in a sample,
-// with its node's capacity.
+// Placement is where a job of a history ran: its node, with the node's
+// capacity at that time, and its tenant.
+type Placement struct {
+	NodeName   string `db:"node_name"`
+	NodeCPU    int    `db:"node_cpu"`
+	NodeMemory int    `db:"node_memory"`
+	NodeGPU    int    `db:"node_gpu"`
+	TenantID   int64  `db:"tenant_id"`
+	TenantName string `db:"tenant_name"`
+}
+
+// ContainerSample is one row of the container history: a job in a sample.
 type ContainerSample struct {
-	SampledAt  time.Time `db:"sampled_at"`
-	NodeName   string    `db:"node_name"`
-	NodeCPU    int       `db:"node_cpu"`
-	NodeMemory int       `db:"node_memory"`
-	NodeGPU    int       `db:"node_gpu"`
-	TenantID   int64     `db:"tenant_id"`
-	TenantName string    `db:"tenant_name"`
-	Name       string    `db:"name"`
-	CPU        int       `db:"cpu"`
-	Memory     int       `db:"memory"`
-	GPU        int       `db:"gpu"`
-	Status     string    `db:"status"`
+	SampledAt time.Time `db:"sampled_at"`
+	Placement
+	Name   string `db:"name"`
+	CPU    int    `db:"cpu"`
+	Memory int    `db:"memory"`
+	GPU    int    `db:"gpu"`
+	Status string `db:"status"`
 }
 
 // HistoryRange is how many rows a history holds and their first and last time.
@@ -179,13 +184,7 @@ func (q Q) SampleRange(ctx context.Context) (HistoryRange, error) {
 // EachContainerSample calls fn for every container row of the samples taken
 // in [from, to), oldest first, without holding them all in memory.
 func (q Q) EachContainerSample(ctx context.Context, from, to time.Time, fn func(ContainerSample) error) error {
-	return q.each(ctx, func(rows interface{ StructScan(any) error }) error {
-		var c ContainerSample
-		if err := rows.StructScan(&c); err != nil {
-			return err
-		}
-		return fn(c)
-	}, `SELECT s.sampled_at, n.name AS node_name, n.cpu AS node_cpu, n.memory AS node_memory, n.gpu AS node_gpu,
+	return each(ctx, q, fn, `SELECT s.sampled_at, n.name AS node_name, n.cpu AS node_cpu, n.memory AS node_memory, n.gpu AS node_gpu,
 		c.tenant_id, c.tenant_name, c.name, c.cpu, c.memory, c.gpu, c.status
 		FROM resource_samples s JOIN resource_nodes n ON n.sample_id = s.id JOIN resource_containers c ON c.node_id = n.id
 		WHERE s.sampled_at >= ? AND s.sampled_at < ? ORDER BY s.sampled_at, s.id, n.id, c.id`, from, to)
@@ -200,12 +199,7 @@ func (q Q) DeleteSamplesBefore(ctx context.Context, t time.Time) (int64, error) 
 
 // ResourceJob is the history row of an ended job.
 type ResourceJob struct {
-	NodeName       string       `db:"node_name"`
-	NodeCPU        int          `db:"node_cpu"`
-	NodeMemory     int          `db:"node_memory"`
-	NodeGPU        int          `db:"node_gpu"`
-	TenantID       int64        `db:"tenant_id"`
-	TenantName     string       `db:"tenant_name"`
+	Placement
 	Key            string       `db:"job_key"`
 	Kind           string       `db:"kind"`
 	JobID          int64        `db:"job_id"`
@@ -235,13 +229,7 @@ func (q Q) ResourceJobRange(ctx context.Context) (HistoryRange, error) {
 // EachResourceJob calls fn for every job that ended in [from, to), in the
 // order they ended.
 func (q Q) EachResourceJob(ctx context.Context, from, to time.Time, fn func(ResourceJob) error) error {
-	return q.each(ctx, func(rows interface{ StructScan(any) error }) error {
-		var r ResourceJob
-		if err := rows.StructScan(&r); err != nil {
-			return err
-		}
-		return fn(r)
-	}, `SELECT node_name, node_cpu, node_memory, node_gpu, tenant_id, tenant_name, job_key, kind, job_id,
+	return each(ctx, q, fn, `SELECT node_name, node_cpu, node_memory, node_gpu, tenant_id, tenant_name, job_key, kind, job_id,
 		job_created_at, job_started_at, job_completed_at, cpu, memory, gpu, status FROM resource_jobs
 		WHERE job_completed_at >= ? AND job_completed_at < ? ORDER BY job_completed_at, id`, from, to)
 }
@@ -251,15 +239,20 @@ func (q Q) DeleteResourceJobsBefore(ctx context.Context, t time.Time) (int64, er
 	return q.exec(ctx, `DELETE FROM resource_jobs WHERE job_completed_at < ?`, t)
 }
 
-// each runs query and calls scan for each row while the rows are open.
-func (q Q) each(ctx context.Context, scan func(rows interface{ StructScan(any) error }) error, query string, args ...any) error {
+// each runs query and calls fn with each row while the rows are open, so
+// that a long result is never held in memory.
+func each[T any](ctx context.Context, q Q, fn func(T) error, query string, args ...any) error {
 	rows, err := q.x.QueryxContext(ctx, q.rebind(query), args...)
 	if err != nil {
 		return mapErr(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		if err := scan(rows); err != nil {
+		var v T
+		if err := rows.StructScan(&v); err != nil {
+			return err
+		}
+		if err := fn(v); err != nil {
 			return err
 		}
 	}
