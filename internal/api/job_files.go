@@ -75,14 +75,7 @@ func (s *Server) jobFileRoutes(a jobArea) []*Route {
 			if err != nil {
 				return err
 			}
-			rc, err := s.jobs.Logs(r.Context(), a.kind, id, false)
-			if err != nil {
-				return err
-			}
-			defer rc.Close()
-			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-			_, err = io.Copy(w, rc)
-			return err
+			return writeText(w)(s.jobs.Logs(r.Context(), a.kind, id, false))
 		}).Perm(a.menus...).Produces("text/plain").Doc(a.tag, "The job's stdout and stderr so far (new)"),
 
 		newRoute[Raw]("GET", a.base+"/{id}/log/stream", func(w http.ResponseWriter, r *http.Request) error {

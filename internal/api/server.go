@@ -23,6 +23,7 @@ import (
 	"github.com/kamonohashi-go/kamonohashi/internal/apperr"
 	"github.com/kamonohashi-go/kamonohashi/internal/auth"
 	"github.com/kamonohashi-go/kamonohashi/internal/cidr"
+	"github.com/kamonohashi-go/kamonohashi/internal/cluster"
 	"github.com/kamonohashi-go/kamonohashi/internal/data"
 	"github.com/kamonohashi-go/kamonohashi/internal/dataset"
 	"github.com/kamonohashi-go/kamonohashi/internal/gitrepo"
@@ -51,6 +52,7 @@ type Server struct {
 
 	gits       *gitrepo.Service  // WithGit
 	registries *registry.Service // WithRegistry
+	cluster    *cluster.Service  // WithCluster
 }
 
 // Option configures a Server.
@@ -109,6 +111,7 @@ func (s *Server) allRoutes() []*Route {
 		s.dataRoutes(), s.datasetRoutes(), s.storageRoutes(),
 		s.trainingRoutes(), s.preprocessingRoutes(),
 		s.gitRoutes(), s.registryRoutes(),
+		s.clusterRoutes(), s.resourceRoutes(),
 	} {
 		rs = append(rs, group...)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/kamonohashi-go/kamonohashi/internal/api"
 	"github.com/kamonohashi-go/kamonohashi/internal/cidr"
+	"github.com/kamonohashi-go/kamonohashi/internal/cluster"
 	"github.com/kamonohashi-go/kamonohashi/internal/config"
 	"github.com/kamonohashi-go/kamonohashi/internal/data"
 	"github.com/kamonohashi-go/kamonohashi/internal/dataset"
@@ -45,6 +46,7 @@ type App struct {
 	Registries *registry.Service
 	Jobs       *job.Service
 	Runner     runner.Runner
+	Cluster    *cluster.Service
 	log        *slog.Logger
 
 	serverURL   atomic.Value // string: how jobs reach the API (KQI_SERVER)
@@ -141,11 +143,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		return nil, err
 	}
 	a.Runner, a.closeRunner = run, closeRunner
+	a.Cluster = newCluster(db, run, cfg, log, o.now)
 	a.Jobs = job.New(job.Deps{DB: db, Runner: run, Stores: tenantStores{pool}, Data: dataSvc, Datasets: datasets,
-		Code: codeSource{gits}, Images: images{registries}, Accounts: id},
+		Code: codeSource{gits}, Images: images{registries}, Accounts: id, Nodes: a.Cluster, History: a.Cluster},
 		job.WithClock(o.now), job.WithLogger(log), job.WithVersion(version.Version), job.WithURLLifetime(cfg.URLLifetime),
 		job.WithTokenLifetime(cfg.TokenLifetime), job.WithServerURL(func() string { return a.serverURL.Load().(string) }))
 	id.SetJobCheck(a.Jobs.Active)
+	a.startCluster(ctx, id)
 	watchCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	a.stopWatch, a.watchDone = stop, make(chan struct{})
 	go func() {
@@ -156,7 +160,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}()
 	a.API = api.New(id, log, version.Version, api.WithHealthCheck(db.PingContext), api.WithTrustedProxies(proxies),
 		api.WithData(dataSvc, datasets, pool), api.WithExternalURL(cfg.ExternalURL),
-		api.WithGit(gits), api.WithRegistry(registries), api.WithJobs(a.Jobs))
+		api.WithGit(gits), api.WithRegistry(registries), api.WithJobs(a.Jobs), api.WithCluster(a.Cluster))
 	a.API.SetReady(true)
 	return a, nil
 }
@@ -174,6 +178,7 @@ func (a *App) SetServerURL(u string) {
 func (a *App) Close() error {
 	a.stopWatch()
 	<-a.watchDone
+	a.Cluster.Close()
 	var err error
 	if a.closeRunner != nil {
 		err = a.closeRunner()

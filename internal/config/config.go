@@ -52,6 +52,7 @@ type Config struct {
 	RunnerDir       string        `yaml:"runner-dir" env:"KAMONOHASHI_RUNNER_DIR" flag:"runner-dir" help:"local runner state: one directory per job (spec, status, events, code, inputs); empty: jobs/ in the data directory"`
 	RunnerCPU       int           `yaml:"runner-cpu" env:"KAMONOHASHI_RUNNER_CPU" flag:"runner-cpu" help:"CPU cores the local runner hands out; 0: the machine's (or its cgroup's) count"`
 	RunnerMemory    int           `yaml:"runner-memory" env:"KAMONOHASHI_RUNNER_MEMORY" flag:"runner-memory" help:"memory in GiB the local runner hands out; 0: the machine's (or its cgroup's) memory"`
+	SampleInterval  time.Duration `yaml:"resource-sample-interval" env:"KAMONOHASHI_RESOURCE_SAMPLE_INTERVAL" flag:"resource-sample-interval" help:"how often the resource monitor records every node and the jobs on it (the first sample a minute after start); 0: never"`
 	GPUs            string        `yaml:"gpus" env:"KAMONOHASHI_GPUS" flag:"gpus" help:"GPUs of the local runner: empty discovers them with NVML (or nvidia-smi); none: CPU only; a number N: pretend to have N GPUs (for tests on machines without any)"`
 }
 
@@ -72,6 +73,7 @@ func Default() Config {
 		URLLifetime:     24 * time.Hour, // the original's PreSignedUrlExpirationSec
 		UploadMaxBytes:  1 << 40,
 		Runner:          "local",
+		SampleInterval:  time.Hour, // the original's ResourceMonitorTimer
 	}
 }
 
@@ -235,6 +237,9 @@ func (c Config) Validate() error {
 	}
 	if _, err := cidr.Parse(c.TrustedProxies); err != nil {
 		return fmt.Errorf("trusted-proxies: %w", err)
+	}
+	if c.SampleInterval < 0 {
+		return errors.New("resource-sample-interval must not be negative")
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -52,6 +52,7 @@ type Service struct {
 	secrets       *secret.Box
 	tenantStorage func(ctx context.Context, storageID int64, tenant string) error
 	jobActive     func(ctx context.Context, key string) (bool, error)
+	tenantHook    TenantHook
 }
 
 // Option configures a Service.

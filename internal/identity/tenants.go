@@ -169,6 +169,16 @@ func checkLinks(kind string, ids []int64, def *int64, existing []store.Named) ([
 	return ids, def, nil
 }
 
+// TenantHook is told, after the fact, of tenants created and deleted: the
+// cluster management gives them their place in the runner.
+type TenantHook interface {
+	TenantCreated(ctx context.Context, name string)
+	TenantDeleted(ctx context.Context, name string)
+}
+
+// SetTenantHook sets who is told of tenants created and deleted.
+func (s *Service) SetTenantHook(h TenantHook) { s.tenantHook = h }
+
 // CreateTenant creates a tenant with the gits, registries and storage given.
 func (s *Service) CreateTenant(ctx context.Context, in TenantInput) (TenantView, error) {
 	p, err := auth.FromContext(ctx)
@@ -214,6 +224,9 @@ func (s *Service) CreateTenant(ctx context.Context, in TenantInput) (TenantView,
 		out, err = s.tenantView(ctx, q, created)
 		return err
 	})
+	if err == nil && s.tenantHook != nil {
+		s.tenantHook.TenantCreated(ctx, out.Name)
+	}
 	return out, err
 }
 
@@ -284,6 +297,7 @@ func (s *Service) DeleteTenant(ctx context.Context, id int64) (TenantDeleteOutpu
 	if err != nil {
 		return TenantDeleteOutput{}, err
 	}
+	var name string
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		q := tx.Q()
 		t, err := q.TenantByID(ctx, id)
@@ -321,8 +335,12 @@ func (s *Service) DeleteTenant(ctx context.Context, id int64) (TenantDeleteOutpu
 			}
 		}
 		s.log.Info("tenant deleted", "tenant", t.Name, "by", p.UserName)
+		name = t.Name
 		return nil
 	})
+	if err == nil && s.tenantHook != nil {
+		s.tenantHook.TenantDeleted(ctx, name)
+	}
 	return TenantDeleteOutput{}, err
 }
 

@@ -163,8 +163,33 @@ func (s *Service) Exit(ctx context.Context, kind Kind, id int64, status string) 
 	if err != nil {
 		return Details{}, err
 	}
+	if err := s.exit(ctx, j, status); err != nil {
+		return Details{}, err
+	}
+	return s.Get(ctx, kind, id)
+}
+
+// ExitKey ends the job the runner knows as key, in any tenant, as Exit
+// does: for the resource screens, which stop jobs by their runner name.
+func (s *Service) ExitKey(ctx context.Context, key, status string) error {
+	id, ok := parseKey(key)
+	var j store.Job
+	var err error
+	if ok {
+		j, err = s.db.Q().JobByIDAnyTenant(ctx, id)
+	}
+	if !ok || errors.Is(err, store.ErrNoRows) || (err == nil && Key(Kind(j.Kind), j.ID) != key) {
+		return apperr.NotFound("job %s is not found", key)
+	} else if err != nil {
+		return err
+	}
+	return s.exit(ctx, j, status)
+}
+
+func (s *Service) exit(ctx context.Context, j store.Job, status string) error {
+	kind := Kind(j.Kind)
 	if !active(j.Status) {
-		return Details{}, apperr.Invalid("%s %d has already ended (%s)", kind, id, StatusName(j.Status))
+		return apperr.Invalid("%s %d has already ended (%s)", kind, j.ID, StatusName(j.Status))
 	}
 	note := map[string]string{StatusKilled: "halted", StatusUserCanceled: "canceled by the user",
 		StatusCompleted: "marked completed"}[status]
@@ -176,7 +201,7 @@ func (s *Service) Exit(ctx context.Context, kind Kind, id int64, status string) 
 		JobStartedAt: j.JobStartedAt, CompletedAt: sql.NullTime{Time: now, Valid: true}}
 	changed, err := s.db.Q().SetJobState(ctx, j.ID, st, now)
 	if err != nil {
-		return Details{}, err
+		return err
 	}
 	if err := s.runner.Cancel(ctx, Key(kind, j.ID)); err != nil {
 		s.log.Warn("runner could not stop the job", "job", Key(kind, j.ID), "error", err)
@@ -185,7 +210,7 @@ func (s *Service) Exit(ctx context.Context, kind Kind, id int64, status string) 
 		j.Status, j.Note, j.CompletedAt = status, note, st.CompletedAt
 		s.ended(context.WithoutCancel(ctx), j)
 	}
-	return s.Get(ctx, kind, id)
+	return nil
 }
 
 // Delete removes a job that has ended (a running one is stopped first), its

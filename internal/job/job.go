@@ -57,6 +57,17 @@ type Accounts interface {
 	NotifyUser(ctx context.Context, userID int64, text string) bool
 }
 
+// NodeSettings are the administrator's decisions about the nodes
+// (internal/cluster): which tenants may run jobs on which node.
+type NodeSettings interface {
+	NodeSettings(ctx context.Context) ([]runner.NodeSetting, error)
+}
+
+// History records each job's end with what it used (internal/cluster).
+type History interface {
+	JobEnded(ctx context.Context, j store.Job, tenant string)
+}
+
 // Service implements the job domain.
 type Service struct {
 	db       *store.DB
@@ -67,6 +78,8 @@ type Service struct {
 	code     CodeSource
 	images   Images
 	accounts Accounts
+	nodes    NodeSettings
+	history  History
 
 	now       func() time.Time
 	log       *slog.Logger
@@ -108,12 +121,16 @@ type Deps struct {
 	Code     CodeSource
 	Images   Images
 	Accounts Accounts
+	// Nodes, when set, limits placement to the nodes a tenant may use.
+	Nodes NodeSettings
+	// History, when set, is told of every job that ends.
+	History History
 }
 
 // New returns the job service.
 func New(d Deps, opts ...Option) *Service {
 	s := &Service{db: d.DB, runner: d.Runner, stores: d.Stores, data: d.Data, datasets: d.Datasets,
-		code: d.Code, images: d.Images, accounts: d.Accounts,
+		code: d.Code, images: d.Images, accounts: d.Accounts, nodes: d.Nodes, history: d.History,
 		now: time.Now, log: slog.Default(), serverURL: func() string { return "" },
 		urlTTL: 24 * time.Hour, tokenTTL: 10 * 24 * time.Hour}
 	for _, o := range opts {

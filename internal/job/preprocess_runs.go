@@ -171,7 +171,7 @@ func (s *Service) RunPreprocess(ctx context.Context, id int64, in PreprocessRunI
 		return HistoryView{}, apperr.Invalid("the run request is invalid").WithDetail("%s", strings.Join(errs, "; "))
 	}
 	res := runner.Resources{CPU: in.CPU, MemoryGB: in.Memory, GPU: in.GPU}
-	if err := s.checkCapacity(ctx, p.TenantID, in.Partition, res); err != nil {
+	if err := s.checkCapacity(ctx, p.TenantID, p.TenantName, in.Partition, res); err != nil {
 		return HistoryView{}, err
 	}
 	code, err := s.code.Resolve(ctx, d.GitID.Int64, d.Owner, d.Repository, d.Branch, d.CommitID)

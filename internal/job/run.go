@@ -53,7 +53,7 @@ func (s *Service) Run(ctx context.Context, kind Kind, in RunInput) (Details, err
 		return Details{}, err
 	}
 	res := runner.Resources{CPU: in.CPU, MemoryGB: in.Memory, GPU: in.GPU}
-	if err := s.checkCapacity(ctx, p.TenantID, in.Partition, res); err != nil {
+	if err := s.checkCapacity(ctx, p.TenantID, p.TenantName, in.Partition, res); err != nil {
 		return Details{}, err
 	}
 	g := in.GitModel
@@ -176,15 +176,19 @@ func (s *Service) checkParents(ctx context.Context, tenantID int64, kind Kind, p
 	return out, nil
 }
 
-// checkCapacity refuses a request that no node could ever hold, or that
-// would take the tenant past its quota (0 or unset = unlimited). Unlike the
-// original, which compared each request with the quota alone (and refused
-// one equal to it), the quota bounds the sum of the tenant's running jobs,
-// as a Kubernetes ResourceQuota does.
-func (s *Service) checkCapacity(ctx context.Context, tenantID int64, partition string, r runner.Resources) error {
-	nodes, err := s.runner.Nodes(ctx)
+// checkCapacity refuses a request that no node usable by the tenant could
+// ever hold, or that would take the tenant past its quota (0 or unset =
+// unlimited). Unlike the original, which compared each request with the
+// quota alone (and refused one equal to it), the quota bounds the sum of the
+// tenant's running jobs, as a Kubernetes ResourceQuota does.
+func (s *Service) checkCapacity(ctx context.Context, tenantID int64, tenant, partition string, r runner.Resources) error {
+	nodes, err := s.usableNodes(ctx, tenant)
 	if err != nil {
-		return apperr.Unavailable("the runner cannot report its nodes").WithDetail("%v", err)
+		return err
+	}
+	if len(nodes) == 0 {
+		return apperr.Invalid("no node is enabled for tenant %s", tenant).
+			WithDetail("ask the administrator to make a node Public or to assign a Private node to the tenant")
 	}
 	fits, inPartition := false, partition == ""
 	var largest runner.Resources
@@ -200,7 +204,8 @@ func (s *Service) checkCapacity(ctx context.Context, tenantID int64, partition s
 		}
 	}
 	if !inPartition {
-		return apperr.Invalid("partition %q has no node", partition)
+		return apperr.Invalid("partition %q has no node usable by tenant %s", partition, tenant).
+			WithDetail("choose another partition, or none")
 	}
 	if !fits {
 		return apperr.Invalid("no node can hold %d CPU, %d GB memory and %d GPU", r.CPU, r.MemoryGB, r.GPU).
@@ -229,6 +234,33 @@ func (s *Service) checkCapacity(ctx context.Context, tenantID int64, partition s
 			WithDetail("%s; wait for a job to end or ask the administrator to raise the quota", strings.Join(over, "; "))
 	}
 	return nil
+}
+
+// usableNodes lists the runner's nodes whose setting allows tenant, with
+// the partition the administrator gave them. Without node settings (no
+// cluster management) every node counts.
+func (s *Service) usableNodes(ctx context.Context, tenant string) ([]runner.Node, error) {
+	nodes, err := s.runner.Nodes(ctx)
+	if err != nil {
+		return nil, apperr.Unavailable("the runner cannot report its nodes").WithDetail("%v", err)
+	}
+	if s.nodes == nil {
+		return nodes, nil
+	}
+	settings, err := s.nodes.NodeSettings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []runner.Node
+	for _, n := range nodes {
+		for _, set := range settings {
+			if set.Name == n.Name && set.Allows(tenant) {
+				n.Partition = set.Partition
+				out = append(out, n)
+			}
+		}
+	}
+	return out, nil
 }
 
 func deref(p *int64) int64 {

@@ -120,6 +120,10 @@ func (s *Service) apply(ctx context.Context, st runner.Status) {
 	}
 	if changed && st.Phase.Terminal() {
 		j.Status, j.Note, j.CompletedAt = state.Status, state.Note, state.CompletedAt
+		j.Node = state.Node
+		if !j.JobStartedAt.Valid {
+			j.JobStartedAt = state.JobStartedAt
+		}
 		s.ended(ctx, j)
 	}
 }
@@ -135,6 +139,9 @@ func (s *Service) ended(ctx context.Context, j store.Job) {
 	t, err := s.db.Q().TenantByID(ctx, j.TenantID)
 	if err != nil {
 		return
+	}
+	if s.history != nil {
+		s.history.JobEnded(ctx, j, t.Name)
 	}
 	if j.UserID.Valid && s.accounts != nil {
 		text := fmt.Sprintf("KAMONOHASHI: %s %d %q in tenant %s ended: %s", kind, j.ID, j.Name, t.Name, StatusName(j.Status))
