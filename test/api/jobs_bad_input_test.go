@@ -10,6 +10,7 @@ import (
 
 	"github.com/kamonohashi-go/kamonohashi/internal/config"
 	"github.com/kamonohashi-go/kamonohashi/internal/store"
+	"github.com/kamonohashi-go/kamonohashi/test/testenv"
 )
 
 // jobEnv is a server with a git repository, a dataset and a machine of 4
@@ -105,9 +106,17 @@ func TestGPUQueueAndQuota(t *testing.T) {
 			e.admin.Do(t, "POST", "/api/v2/training/run", in).want(t, http.StatusCreated).decode(t, &j)
 			return j
 		}
+		// "Running" is also the name of a job accepted but not yet
+		// reported by the runner (KQI-Running): wait for its devices.
+		onGPU := func(id int64) jobOut {
+			path := fmt.Sprintf("/api/v2/training/%d", id)
+			testenv.Eventually(t, 60*time.Second, func() bool {
+				return e.admin.waitJob(t, path, "Running").Devices != ""
+			}, path+" got no GPU")
+			return e.admin.waitJob(t, path, "Running")
+		}
 		a, b := run("a"), run("b")
-		ja := e.admin.waitJob(t, fmt.Sprintf("/api/v2/training/%d", a.ID), "Running")
-		jb := e.admin.waitJob(t, fmt.Sprintf("/api/v2/training/%d", b.ID), "Running")
+		ja, jb := onGPU(a.ID), onGPU(b.ID)
 		if ja.Devices == "" || ja.Devices == jb.Devices {
 			t.Errorf("devices of two one-GPU jobs: %q and %q, want two different ones", ja.Devices, jb.Devices)
 		}
@@ -117,7 +126,7 @@ func TestGPUQueueAndQuota(t *testing.T) {
 			t.Errorf("the waiting job's note %q does not say it waits for a GPU", jc.ConditionNote)
 		}
 		e.admin.Do(t, "POST", fmt.Sprintf("/api/v2/training/%d/user-cancel", a.ID), nil).want(t, http.StatusOK)
-		jc = e.admin.waitJob(t, fmt.Sprintf("/api/v2/training/%d", c.ID), "Running")
+		jc = onGPU(c.ID)
 		if jc.Devices != ja.Devices {
 			t.Errorf("the queued job got %q, want the freed %q", jc.Devices, ja.Devices)
 		}
