@@ -17,6 +17,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/retry"
 
 	"github.com/kamonohashi-go/kamonohashi/internal/runner"
 )
@@ -172,7 +173,8 @@ func (r *Runner) ApplyTenant(ctx context.Context, t runner.TenantSetting) error 
 			return fmt.Errorf("kubernetes runner: role binding of tenant %s: %w", t.Name, err)
 		}
 	}
-	return r.applyQuota(ctx, ns, lbl, t.Quota)
+	// The quota controller writes the quota's status: retry on conflict.
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error { return r.applyQuota(ctx, ns, lbl, t.Quota) })
 }
 
 // applyQuota keeps ResourceQuota <ns>-compute at the tenant's quota; a
@@ -195,10 +197,10 @@ func (r *Runner) applyQuota(ctx context.Context, ns string, lbl map[string]strin
 		cur.Spec.Hard = hard
 		_, err = api.Update(ctx, cur, metav1.UpdateOptions{})
 	}
-	if err != nil {
-		return fmt.Errorf("kubernetes runner: quota of namespace %s: %w", ns, err)
+	if err != nil && !apierrors.IsConflict(err) {
+		err = fmt.Errorf("kubernetes runner: quota of namespace %s: %w", ns, err)
 	}
-	return nil
+	return err
 }
 
 // RemoveTenant deletes the tenant's namespace and everything in it.
