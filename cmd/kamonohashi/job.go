@@ -18,23 +18,30 @@ import (
 // supervisor. Users do not call them.
 func jobCmd() *cobra.Command {
 	job := &cobra.Command{Use: "job", Short: "The phases of a job, run by the runners (not by hand)", Hidden: true}
-	var spec, storageRoot string
+	var spec, storageRoot, installTo, upload string
+	var wait bool
+	// paths maps a pod's paths when its commands run elsewhere (tests).
+	paths, pathsErr := jobcontract.ParsePathMap(os.Getenv(jobcontract.PathsEnv))
 	readJob := func() (jobcontract.Job, error) {
 		var j jobcontract.Job
-		b, err := os.ReadFile(spec)
+		if pathsErr != nil {
+			return j, pathsErr
+		}
+		b, err := os.ReadFile(paths.Path(spec))
 		if err != nil {
 			return j, err
 		}
 		if err := json.Unmarshal(b, &j); err != nil {
 			return j, fmt.Errorf("job spec %s: %w", spec, err)
 		}
+		j.Layout = paths.Layout(j.Layout)
 		return j, j.Layout.Check()
 	}
 	resolver := func() jobcontract.Resolver {
 		if storageRoot == "" {
 			return jobcontract.NoResolver{}
 		}
-		return jobcontract.RootResolver{Root: storageRoot}
+		return paths.Resolver(jobcontract.RootResolver{Root: storageRoot})
 	}
 	prepare := &cobra.Command{
 		Use:   "prepare --spec FILE",
@@ -44,6 +51,11 @@ func jobCmd() *cobra.Command {
 			j, err := readJob()
 			if err != nil {
 				return err
+			}
+			if installTo != "" {
+				if err := installSelf(paths.Path(installTo)); err != nil {
+					return err
+				}
 			}
 			return jobcontract.Prepare(cmd.Context(), j, resolver())
 		},
@@ -58,6 +70,9 @@ func jobCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if wait {
+				return finishSidecar(cmd.Context(), j, upload)
+			}
 			return jobcontract.Finish(cmd.Context(), j, jobcontract.Result{ExitCode: exitCode, Finished: time.Now()})
 		},
 	}
@@ -67,6 +82,9 @@ func jobCmd() *cobra.Command {
 		_ = c.MarkFlagRequired("spec")
 	}
 	finish.Flags().IntVar(&exitCode, "exit-code", 0, "the exit code of the user's command")
+	prepare.Flags().StringVar(&installTo, "install-to", "", "copy this binary into the directory, for the job's main container")
+	finish.Flags().BoolVar(&wait, "wait", false, "run as a sidecar: wait for the command's exit record, finish, then wait to be stopped")
+	finish.Flags().StringVar(&upload, "upload", "", "upload output and attach to this server with the job's token (storage not mounted)")
 	var dir string
 	run := &cobra.Command{
 		Use:   "run --dir JOBDIR",
@@ -79,6 +97,6 @@ func jobCmd() *cobra.Command {
 	}
 	run.Flags().StringVar(&dir, "dir", "", "the job's directory")
 	_ = run.MarkFlagRequired("dir")
-	job.AddCommand(prepare, finish, run)
+	job.AddCommand(prepare, finish, run, execCmd(readJob, &spec))
 	return job
 }

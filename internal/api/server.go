@@ -110,7 +110,7 @@ func (s *Server) allRoutes() []*Route {
 		s.accountRoutes(), s.tenantRoutes(), s.userRoutes(), s.roleRoutes(), s.menuRoutes(), s.versionRoutes(),
 		s.dataRoutes(), s.datasetRoutes(), s.storageRoutes(),
 		s.trainingRoutes(), s.preprocessingRoutes(),
-		s.gitRoutes(), s.registryRoutes(),
+		s.gitRoutes(), s.registryRoutes(), s.runnerFileRoutes(),
 		s.clusterRoutes(), s.resourceRoutes(),
 	} {
 		rs = append(rs, group...)

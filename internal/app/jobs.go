@@ -78,6 +78,9 @@ func (t tenantStores) ForTenant(ctx context.Context, tenant string) (storage.Sto
 // binary that cannot supervise).
 func newRunner(ctx context.Context, cfg config.Config, pool *endpoint.Pool, exe string, log *slog.Logger,
 	now func() time.Time) (runner.Runner, func() error, error) {
+	if cfg.Runner == "kubernetes" {
+		return newKubeRunner(ctx, cfg, log, now)
+	}
 	dir := cfg.RunnerDir
 	if dir == "" {
 		dir = filepath.Join(cfg.DataDir, "jobs")

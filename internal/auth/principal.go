@@ -19,6 +19,8 @@ type Principal struct {
 	TenantRoleIDs []int64
 	// Menus are the codes of Tenant and System menus the caller's roles grant.
 	Menus map[string]bool
+	// Job is the job a job token was issued to ("" for a login token).
+	Job string
 }
 
 // CanAccess reports whether the caller may open menu code.

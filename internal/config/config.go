@@ -48,12 +48,19 @@ type Config struct {
 	ExternalURL     string        `yaml:"external-url" env:"KAMONOHASHI_EXTERNAL_URL" flag:"external-url" help:"URL clients reach this server at, used in signed upload and download URLs of the dir storage; empty: taken from each request's Host"`
 	URLLifetime     time.Duration `yaml:"signed-url-lifetime" env:"KAMONOHASHI_SIGNED_URL_LIFETIME" flag:"signed-url-lifetime" help:"how long signed upload and download URLs stay valid; uploads not registered within it are removed"`
 	UploadMaxBytes  int           `yaml:"upload-max-bytes" env:"KAMONOHASHI_UPLOAD_MAX_BYTES" flag:"upload-max-bytes" help:"largest streamed upload or archive accepted in one request, in bytes"`
-	Runner          string        `yaml:"runner" env:"KAMONOHASHI_RUNNER" flag:"runner" help:"where jobs run: local (processes on this machine, one GPU set per job)"`
+	Runner          string        `yaml:"runner" env:"KAMONOHASHI_RUNNER" flag:"runner" help:"where jobs run: local (processes on this machine, one GPU set per job) or kubernetes (one batch Job per run)"`
 	RunnerDir       string        `yaml:"runner-dir" env:"KAMONOHASHI_RUNNER_DIR" flag:"runner-dir" help:"local runner state: one directory per job (spec, status, events, code, inputs); empty: jobs/ in the data directory"`
 	RunnerCPU       int           `yaml:"runner-cpu" env:"KAMONOHASHI_RUNNER_CPU" flag:"runner-cpu" help:"CPU cores the local runner hands out; 0: the machine's (or its cgroup's) count"`
 	RunnerMemory    int           `yaml:"runner-memory" env:"KAMONOHASHI_RUNNER_MEMORY" flag:"runner-memory" help:"memory in GiB the local runner hands out; 0: the machine's (or its cgroup's) memory"`
 	SampleInterval  time.Duration `yaml:"resource-sample-interval" env:"KAMONOHASHI_RESOURCE_SAMPLE_INTERVAL" flag:"resource-sample-interval" help:"how often the resource monitor records every node and the jobs on it (the first sample a minute after start); 0: never"`
 	GPUs            string        `yaml:"gpus" env:"KAMONOHASHI_GPUS" flag:"gpus" help:"GPUs of the local runner: empty discovers them with NVML (or nvidia-smi); none: CPU only; a number N: pretend to have N GPUs (for tests on machines without any)"`
+	Kubeconfig      string        `yaml:"kubeconfig" env:"KAMONOHASHI_KUBECONFIG" flag:"kubeconfig" help:"kubeconfig of the kubernetes runner; empty: $KUBECONFIG, else the in-cluster service account"`
+	KubeNSPrefix    string        `yaml:"kube-namespace-prefix" env:"KAMONOHASHI_KUBE_NAMESPACE_PREFIX" flag:"kube-namespace-prefix" help:"a tenant's namespace is this prefix + the tenant name (kubernetes runner)"`
+	KubeHelperImage string        `yaml:"kube-helper-image" env:"KAMONOHASHI_KUBE_HELPER_IMAGE" flag:"kube-helper-image" help:"image with this binary for the prepare and finish containers of jobs; empty: ghcr.io/kamonohashi-go/kamonohashi:<version>"`
+	KubeNFSServer   string        `yaml:"kube-nfs-server" env:"KAMONOHASHI_KUBE_NFS_SERVER" flag:"kube-nfs-server" help:"NFS server whose export is the storage directory (storage dir with the kubernetes runner); jobs mount it"`
+	KubeNFSPath     string        `yaml:"kube-nfs-path" env:"KAMONOHASHI_KUBE_NFS_PATH" flag:"kube-nfs-path" help:"the exported path on kube-nfs-server that storage-dir is mounted from"`
+	KubeServerURL   string        `yaml:"kube-server-url" env:"KAMONOHASHI_KUBE_SERVER_URL" flag:"kube-server-url" help:"URL pods reach this server at (finish uploads there with S3 storage); empty: external-url"`
+	KubeAccount     string        `yaml:"kube-service-account" env:"KAMONOHASHI_KUBE_SERVICE_ACCOUNT" flag:"kube-service-account" help:"namespace/name of this server's service account, bound to kamonohashi-tenant-jobs in each tenant namespace; empty: bind nothing"`
 }
 
 // Default returns the embedded-defaults configuration.
@@ -74,6 +81,7 @@ func Default() Config {
 		UploadMaxBytes:  1 << 40,
 		Runner:          "local",
 		SampleInterval:  time.Hour, // the original's ResourceMonitorTimer
+		KubeNSPrefix:    "kqi-",
 	}
 }
 
@@ -224,8 +232,12 @@ func (c Config) Validate() error {
 		return errors.New("signed-url-lifetime must be between 1m and 168h (S3 signs URLs for at most 7 days)")
 	case c.UploadMaxBytes < 1:
 		return errors.New("upload-max-bytes must be positive")
-	case c.Runner != "local":
-		return fmt.Errorf("runner %q: use local", c.Runner)
+	case c.Runner != "local" && c.Runner != "kubernetes":
+		return fmt.Errorf("runner %q: use local or kubernetes", c.Runner)
+	case c.Runner == "kubernetes" && c.Storage == "dir" && (c.KubeNFSServer == "" || c.KubeNFSPath == ""):
+		return errors.New("runner kubernetes with storage dir needs kube-nfs-server and kube-nfs-path: jobs mount the storage directory from that export")
+	case c.KubeAccount != "" && strings.Count(c.KubeAccount, "/") != 1:
+		return errors.New("kube-service-account must be namespace/name")
 	case c.RunnerCPU < 0 || c.RunnerMemory < 0:
 		return errors.New("runner-cpu and runner-memory must not be negative")
 	}

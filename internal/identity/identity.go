@@ -188,7 +188,11 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*auth.Princip
 	if err != nil {
 		return nil, err
 	}
-	return s.principal(ctx, u, tenant)
+	p, err := s.principal(ctx, u, tenant)
+	if p != nil {
+		p.Job = v.Job
+	}
+	return p, err
 }
 
 func (s *Service) principal(ctx context.Context, u store.User, t store.Tenant) (*auth.Principal, error) {
