@@ -31,7 +31,7 @@ func newKubeRunner(ctx context.Context, cfg config.Config, log *slog.Logger, now
 		return nil, nil, err
 	}
 	opts := kube.Options{HelperImage: cfg.KubeHelperImage, NamespacePrefix: cfg.KubeNSPrefix,
-		ServerURL: cmp.Or(cfg.KubeServerURL, cfg.ExternalURL), Logger: log, Clock: now}
+		ServerURL: cmp.Or(cfg.KubeServerURL, cfg.ExternalURL), NodeSelector: cfg.KubeNodeSel, Logger: log, Clock: now}
 	if cfg.Storage == "dir" {
 		opts.NFS = &kube.NFS{Server: cfg.KubeNFSServer, Path: cfg.KubeNFSPath}
 	}

@@ -61,6 +61,7 @@ type Config struct {
 	KubeNFSPath     string        `yaml:"kube-nfs-path" env:"KAMONOHASHI_KUBE_NFS_PATH" flag:"kube-nfs-path" help:"the exported path on kube-nfs-server that storage-dir is mounted from"`
 	KubeServerURL   string        `yaml:"kube-server-url" env:"KAMONOHASHI_KUBE_SERVER_URL" flag:"kube-server-url" help:"URL pods reach this server at (finish uploads there with S3 storage); empty: external-url"`
 	KubeAccount     string        `yaml:"kube-service-account" env:"KAMONOHASHI_KUBE_SERVICE_ACCOUNT" flag:"kube-service-account" help:"namespace/name of this server's service account, bound to kamonohashi-tenant-jobs in each tenant namespace; empty: bind nothing"`
+	KubeNodeSel     string        `yaml:"kube-node-selector" env:"KAMONOHASHI_KUBE_NODE_SELECTOR" flag:"kube-node-selector" help:"label selector of the nodes the kubernetes runner manages (labels, places jobs on, reports); empty: every node"`
 }
 
 // Default returns the embedded-defaults configuration.

@@ -17,6 +17,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -88,6 +89,10 @@ func NamespacePrefix(t testing.TB, c kubernetes.Interface) string {
 	return prefix
 }
 
+// PoolLabel on a test's nodes names the test's own pool; a runner whose
+// node selector is PoolLabel=<pool> sees and labels only those nodes.
+const PoolLabel = "kqi.test/pool"
+
 // KwokToleration lets pods onto kwok's nodes.
 var KwokToleration = corev1.Toleration{Key: "kwok.x-k8s.io/node", Operator: corev1.TolerationOpEqual, Value: "fake",
 	Effect: corev1.TaintEffectNoSchedule}
@@ -144,6 +149,18 @@ func AddGPUNodes(t testing.TB, c kubernetes.Interface, prefix string, n, gpus in
 		}
 	}
 	return names
+}
+
+// Untaint removes the kwok taint from nodes, for runners (like the
+// server's) that add no toleration for it.
+func Untaint(t testing.TB, c kubernetes.Interface, names []string) {
+	t.Helper()
+	patch := []byte(`{"spec":{"taints":null}}`)
+	for _, name := range names {
+		if _, err := c.CoreV1().Nodes().Patch(context.Background(), name, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+			t.Fatalf("untaint node %s: %v", name, err)
+		}
+	}
 }
 
 // Eventually polls cond until it holds, failing the test after timeout.

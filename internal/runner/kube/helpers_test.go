@@ -18,12 +18,15 @@ import (
 )
 
 // env is one test's view of the control plane: its own namespace prefix,
-// tenant and kwok GPU nodes open to that tenant.
+// tenant and kwok GPU nodes open to that tenant. Its runners see only its
+// own nodes (a pool label), so tests running at the same time, here and
+// in other packages, never label or use each other's nodes.
 type env struct {
 	t      *testing.T
 	cfg    *rest.Config
 	client kubernetes.Interface
 	prefix string
+	pool   string
 	tenant string
 	nodes  []string
 }
@@ -32,12 +35,13 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	cfg := kubetest.Config(t)
 	c := kubetest.Client(t, cfg)
-	return &env{t: t, cfg: cfg, client: c, prefix: kubetest.NamespacePrefix(t, c), tenant: "sandbox"}
+	return &env{t: t, cfg: cfg, client: c, prefix: kubetest.NamespacePrefix(t, c), pool: kubetest.Unique("pool"),
+		tenant: "sandbox"}
 }
 
 // withNodes adds n kwok nodes of gpus GPUs open to the env's tenant.
 func (e *env) withNodes(n, gpus int, extra map[string]string) *env {
-	lbl := map[string]string{kube.TenantLabelPrefix + e.tenant: "true"}
+	lbl := map[string]string{kube.TenantLabelPrefix + e.tenant: "true", kubetest.PoolLabel: e.pool}
 	for k, v := range extra {
 		lbl[k] = v
 	}
@@ -48,7 +52,8 @@ func (e *env) withNodes(n, gpus int, extra map[string]string) *env {
 func (e *env) options() kube.Options {
 	return kube.Options{NamespacePrefix: e.prefix, HelperImage: "example.com/kamonohashi:test",
 		Tolerations: []corev1.Toleration{kubetest.KwokToleration}, ServerURL: "http://127.0.0.1:1",
-		Logger: slog.New(slog.DiscardHandler)}
+		NodeSelector: kubetest.PoolLabel + "=" + e.pool,
+		Logger:       slog.New(slog.DiscardHandler)}
 }
 
 // runner starts a runner with the env's options (adjusted) and applies

@@ -13,6 +13,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/kamonohashi-go/kamonohashi/internal/jobcontract"
@@ -142,7 +144,7 @@ func (r *Runner) podSpec(s runner.Spec) corev1.PodSpec {
 		InitContainers:                []corev1.Container{prepare, finish},
 		Containers:                    []corev1.Container{main},
 		Volumes:                       vols,
-		Affinity:                      affinity(s),
+		Affinity:                      affinity(s, r.nodeReqs),
 		Tolerations: append([]corev1.Toleration{{Key: "nvidia.com/gpu", Operator: corev1.TolerationOpExists,
 			Effect: corev1.TaintEffectNoSchedule}}, r.opt.Tolerations...),
 	}
@@ -241,9 +243,10 @@ func (r *Runner) volumes(s runner.Spec) ([]corev1.VolumeMount, []corev1.Volume) 
 }
 
 // affinity requires a node open to the tenant (its tenant label, or
-// public access), of the partition asked for, and allowing the kind.
-func affinity(s runner.Spec) *corev1.Affinity {
-	var extra []corev1.NodeSelectorRequirement
+// public access), of the partition asked for, allowing the kind, and
+// matching the runner's node selector (base).
+func affinity(s runner.Spec, base []corev1.NodeSelectorRequirement) *corev1.Affinity {
+	extra := slices.Clone(base)
 	in := func(key, value string) corev1.NodeSelectorRequirement {
 		return corev1.NodeSelectorRequirement{Key: key, Operator: corev1.NodeSelectorOpIn, Values: []string{value}}
 	}
@@ -262,4 +265,36 @@ func affinity(s runner.Spec) *corev1.Affinity {
 	}
 	return &corev1.Affinity{NodeAffinity: &corev1.NodeAffinity{
 		RequiredDuringSchedulingIgnoredDuringExecution: &corev1.NodeSelector{NodeSelectorTerms: terms}}}
+}
+
+// nodeRequirements turns a label selector into node selector requirements,
+// so that jobs land only on the nodes the runner manages.
+func nodeRequirements(selector string) ([]corev1.NodeSelectorRequirement, error) {
+	sel, err := labels.Parse(selector)
+	if err != nil {
+		return nil, err
+	}
+	reqs, _ := sel.Requirements()
+	out := make([]corev1.NodeSelectorRequirement, 0, len(reqs))
+	for _, q := range reqs {
+		var op corev1.NodeSelectorOperator
+		switch q.Operator() {
+		case selection.Equals, selection.DoubleEquals, selection.In:
+			op = corev1.NodeSelectorOpIn
+		case selection.NotEquals, selection.NotIn:
+			op = corev1.NodeSelectorOpNotIn
+		case selection.Exists:
+			op = corev1.NodeSelectorOpExists
+		case selection.DoesNotExist:
+			op = corev1.NodeSelectorOpDoesNotExist
+		case selection.GreaterThan:
+			op = corev1.NodeSelectorOpGt
+		case selection.LessThan:
+			op = corev1.NodeSelectorOpLt
+		default:
+			return nil, fmt.Errorf("operator %q is not usable in node affinity", q.Operator())
+		}
+		out = append(out, corev1.NodeSelectorRequirement{Key: q.Key(), Operator: op, Values: q.Values().List()})
+	}
+	return out, nil
 }

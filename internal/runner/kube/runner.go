@@ -96,6 +96,9 @@ type Options struct {
 	// ServerSubject is the server's own identity, bound to TenantJobsRole
 	// in each tenant namespace by ApplyTenant; nil binds nothing.
 	ServerSubject *rbacv1.Subject
+	// NodeSelector, a label selector, limits the nodes this server sees,
+	// labels and places jobs on (empty: every node). Jobs also require it.
+	NodeSelector string
 	// Tolerations are added to every job's pod (e.g. of test nodes).
 	Tolerations []corev1.Toleration
 	// ImagePullTimeout is how long a pod may fail to pull its images
@@ -122,7 +125,9 @@ type Runner struct {
 	jobs    batchlisters.JobLister
 	pods    corelisters.PodLister
 	nodes   corelisters.NodeLister
-	podIdx  cache.Indexer
+	// nodeReqs is Options.NodeSelector as node affinity.
+	nodeReqs []corev1.NodeSelectorRequirement
+	podIdx   cache.Indexer
 
 	stop context.CancelFunc
 	done <-chan struct{} // closed by Close
@@ -141,6 +146,10 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (*Runner, error) {
 	}
 	if opts.NamespacePrefix == "" {
 		opts.NamespacePrefix = "kqi-"
+	}
+	reqs, err := nodeRequirements(opts.NodeSelector)
+	if err != nil {
+		return nil, fmt.Errorf("kubernetes runner: node selector %q: %w", opts.NodeSelector, err)
 	}
 	if opts.ImagePullTimeout <= 0 {
 		opts.ImagePullTimeout = 5 * time.Minute
@@ -162,7 +171,7 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (*Runner, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes runner: %w", err)
 	}
-	r := &Runner{client: client, opt: opts, log: opts.Logger, now: opts.Clock,
+	r := &Runner{client: client, opt: opts, log: opts.Logger, now: opts.Clock, nodeReqs: reqs,
 		statuses: map[string]runner.Status{}, watchers: map[*watcher]struct{}{}}
 	if err := r.startInformers(ctx); err != nil {
 		return nil, err

@@ -9,6 +9,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	gocmp "github.com/google/go-cmp/cmp"
+
 	"github.com/kamonohashi-go/kamonohashi/internal/runner"
 )
 
@@ -106,5 +108,27 @@ func TestStatusOf(t *testing.T) {
 				t.Error("a terminal status without Finished")
 			}
 		})
+	}
+}
+
+func TestNodeRequirements(t *testing.T) {
+	got, err := nodeRequirements("pool=gpu,zone in (a,b),!spot,tier!=low")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []corev1.NodeSelectorRequirement{
+		{Key: "pool", Operator: corev1.NodeSelectorOpIn, Values: []string{"gpu"}},
+		{Key: "spot", Operator: corev1.NodeSelectorOpDoesNotExist, Values: []string{}},
+		{Key: "tier", Operator: corev1.NodeSelectorOpNotIn, Values: []string{"low"}},
+		{Key: "zone", Operator: corev1.NodeSelectorOpIn, Values: []string{"a", "b"}},
+	}
+	if diff := gocmp.Diff(want, got); diff != "" {
+		t.Errorf("requirements (-want +got):\n%s", diff)
+	}
+	if reqs, err := nodeRequirements(""); err != nil || len(reqs) != 0 {
+		t.Errorf("empty selector = %v, %v; want none", reqs, err)
+	}
+	if _, err := nodeRequirements("pool==="); err == nil {
+		t.Error("a broken selector was accepted")
 	}
 }

@@ -33,7 +33,11 @@ func (r *Runner) startInformers(ctx context.Context) error {
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = LabelManagedBy + "=" + ManagedBy }))
 	jobInf := ours.Batch().V1().Jobs().Informer()
 	podInf := r.factory.Core().V1().Pods().Informer()
-	nodeInf := r.factory.Core().V1().Nodes().Informer()
+	// Nodes come from their own factory: NodeSelector may narrow them to
+	// the part of the cluster this server manages.
+	nodeFactory := informers.NewSharedInformerFactoryWithOptions(r.client, r.opt.Resync,
+		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = r.opt.NodeSelector }))
+	nodeInf := nodeFactory.Core().V1().Nodes().Informer()
 	_ = podInf.SetTransform(slimPod)
 	if err := podInf.AddIndexers(cache.Indexers{byJob: func(obj any) ([]string, error) {
 		p, ok := obj.(*corev1.Pod)
@@ -46,7 +50,7 @@ func (r *Runner) startInformers(ctx context.Context) error {
 	}
 	r.jobs = ours.Batch().V1().Jobs().Lister()
 	r.pods = r.factory.Core().V1().Pods().Lister()
-	r.nodes = r.factory.Core().V1().Nodes().Lister()
+	r.nodes = nodeFactory.Core().V1().Nodes().Lister()
 	r.podIdx = podInf.GetIndexer()
 
 	_, _ = jobInf.AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -73,12 +77,14 @@ func (r *Runner) startInformers(ctx context.Context) error {
 	r.stop, r.done = stop, run.Done()
 	r.factory.Start(run.Done())
 	ours.Start(run.Done())
+	nodeFactory.Start(run.Done())
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
 		<-run.Done()
 		r.factory.Shutdown()
 		ours.Shutdown()
+		nodeFactory.Shutdown()
 	}()
 	wait, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
