@@ -237,7 +237,8 @@ func TestDeployDryRunPrintsThePlan(t *testing.T) {
 		"host4: NVIDIA container toolkit ... would run",
 		"host1: NVIDIA device plugin ... would run",
 		"host4: k3s-agent running with this configuration ... would run",
-		"host2: web system and PostgreSQL pinned to host2 ... not implemented yet",
+		"host2: PostgreSQL directory /var/lib/kamonohashi/postgresql ...", // the loopback hosts share one file system
+		"web system: not checked (host1: no /etc/rancher/k3s/k3s.yaml",
 		"nothing was changed",
 		"access URL (once the web system is deployed): http://host2/",
 	} {
@@ -246,11 +247,6 @@ func TestDeployDryRunPrintsThePlan(t *testing.T) {
 		}
 	}
 
-	// A real deploy all stops before changing anything: the app step is not here yet.
-	out, code = tl.Run(t, env, "deploy", "all", "-k", "-K")
-	if code == 0 || !strings.Contains(out, "nothing was changed") {
-		t.Errorf("deploy all without the chart: exit %d\n%s", code, out)
-	}
 	logs, _ := filepath.Glob(filepath.Join(tl.Log, "deploy_*.log"))
 	if len(logs) == 0 {
 		t.Fatalf("no run log in %s", tl.Log)

@@ -61,6 +61,7 @@ type app struct {
 	logFile *os.File
 	// flags shared by the commands that log in to hosts
 	askSSH, askSudo, strictHostKeys bool
+	kubeconfig                      string // --kubeconfig of the app commands
 }
 
 // Main runs the tool with args and returns the exit status.

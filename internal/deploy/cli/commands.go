@@ -187,10 +187,12 @@ func (a *app) deployCmd() *cobra.Command {
 		Short: "Install Kubernetes (k3s), the NFS export and the web system",
 		Long: `deploy infra installs k3s on the master and joins every other host (GPU
 nodes with the NVIDIA runtime and device plugin), exports the NFS path from
-the storage host and installs the NFS client everywhere. deploy app installs
-the web system through the Helm chart: not implemented yet (it comes with the
-chart); deploy all is infra then app. Every step checks first and acts only
-when needed, so a re-run resumes or changes nothing.`,
+the storage host and installs the NFS client everywhere. deploy app makes
+PostgreSQL's directory on the kamonohashi host and installs the web system:
+the chart charts/kamonohashi (built into this tool) rendered and applied to
+the cluster, whose kubeconfig is read from the master or given with
+--kubeconfig. deploy all is infra then app. Every step checks first and acts
+only when needed, so a re-run resumes or changes nothing.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			t, err := targetArg(cmd, args)
@@ -201,6 +203,7 @@ when needed, so a re-run resumes or changes nothing.`,
 		},
 	}
 	a.loginFlags(cmd)
+	a.kubeFlag(cmd)
 	rf.add(cmd)
 	return cmd
 }
@@ -211,20 +214,29 @@ func (a *app) deploy(ctx context.Context, t plan.Target, rf runFlags) error {
 		return err
 	}
 	p := plan.Planner{Inv: inv, Settings: s, Bundle: plan.FindBundle(a.paths.Bundle())}
-	steps := p.Deploy(t)
-	if later := plan.Unfinished(steps); len(later) > 0 && !rf.dryRun {
-		return fmt.Errorf("deploy %s: %s; run `deploy infra` (or --dry-run to see the whole plan); nothing was changed", t, plan.AppLater)
-	}
+	var k *kube
+	admin := ""
 	if t != plan.Infra {
-		if _, err := a.adminPassword(); err != nil {
+		// Before infra the cluster may not exist yet: then connect after it.
+		k, _ = a.kube(ctx, inv, s)
+		if admin, err = a.askAdmin(ctx, k); err != nil {
 			return err
 		}
 	}
-	err = a.execute(ctx, inv, inv.Hosts, steps, rf)
-	if err == nil && t != plan.Infra {
-		a.say("access URL (once the web system is deployed): %s", accessURL(inv, s))
+	if err := a.execute(ctx, inv, inv.Hosts, p.Deploy(t), rf); err != nil || t == plan.Infra {
+		return err
 	}
-	return err
+	if k == nil {
+		if k, err = a.kube(ctx, inv, s); err != nil {
+			if rf.dryRun {
+				a.say("web system: not checked (%v)", err)
+				a.say("access URL (once the web system is deployed): %s", accessURL(inv, s))
+				return nil
+			}
+			return err
+		}
+	}
+	return a.deployApp(ctx, k, inv, s, admin, rf.dryRun)
 }
 
 func accessURL(inv config.Inventory, s config.Settings) string {
@@ -274,10 +286,6 @@ func (a *app) cleanCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			steps := plan.Planner{Inv: inv, Settings: s}.Clean(t)
-			if plan.Unfinished(steps) != nil && !rf.dryRun {
-				return fmt.Errorf("clean %s: %s; run `clean infra` to remove Kubernetes only; nothing was changed", t, plan.AppLater)
-			}
 			if !rf.dryRun && !yes {
 				ok, err := a.prompt.Confirm(prompt.AskConfirmClean, t)
 				if err != nil {
@@ -288,10 +296,19 @@ func (a *app) cleanCmd() *cobra.Command {
 					return nil
 				}
 			}
-			return a.execute(cmd.Context(), inv, inv.Hosts, steps, rf)
+			if t != plan.Infra {
+				if err := a.cleanApp(cmd.Context(), inv, s, rf.dryRun); err != nil {
+					return err
+				}
+				if t == plan.App {
+					return nil
+				}
+			}
+			return a.execute(cmd.Context(), inv, inv.Hosts, plan.Planner{Inv: inv, Settings: s}.Clean(t), rf)
 		},
 	}
 	a.loginFlags(cmd)
+	a.kubeFlag(cmd)
 	rf.add(cmd)
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
 	return cmd
@@ -301,12 +318,12 @@ func (a *app) updateCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "update", Short: "Update the web system or join new compute nodes"}
 	app := &cobra.Command{
 		Use:   "app",
-		Short: "Upgrade the web system in place (migrations run at start-up): comes with the Helm chart",
+		Short: "Upgrade the web system to this tool's chart and image (the server migrates its database at start-up)",
 		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			return fmt.Errorf("update app: %s", plan.AppLater)
-		},
+		RunE:  func(cmd *cobra.Command, _ []string) error { return a.updateApp(cmd.Context()) },
 	}
+	a.loginFlags(app)
+	a.kubeFlag(app)
 	var rf runFlags
 	nodeConf := &cobra.Command{
 		Use:   "node-conf",
@@ -359,10 +376,15 @@ func (a *app) nodeConf(ctx context.Context, rf runFlags) error {
 }
 
 func (a *app) credentialsCmd() *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "credentials db|storage|all",
-		Short: "Generate new secrets for the database and the storage into the secrets file (mode 0600)",
-		Args:  cobra.ExactArgs(1),
+		Short: "Rotate the database and storage secrets in the secrets file (mode 0600) and apply them to the cluster",
+		Long: `credentials makes new secrets and, when the web system is installed,
+applies them: the database password is changed inside PostgreSQL (ALTER USER
+through the pod) and the chart's Secret updated, which restarts the server.
+The secrets file is written after the cluster took them; without a reachable
+cluster it is written and the next deploy app applies it.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			which := args[0]
 			if which != "db" && which != "storage" && which != "all" {
@@ -378,18 +400,12 @@ func (a *app) credentialsCmd() *cobra.Command {
 			if which == "storage" || which == "all" {
 				sec.StorageSecretKey = randomSecret()
 			}
-			res, err := config.Write(a.paths.Secrets(), config.RenderSecrets(sec), 0o600, a.io.Now())
-			if err != nil {
-				return err
-			}
-			a.say("wrote new %s secrets to %s (mode 0600)", which, a.paths.Secrets())
-			if res.Backup != "" {
-				a.say("previous secrets kept as %s (mode 0600)", res.Backup)
-			}
-			a.say("they reach the cluster with the next deploy app (%s)", plan.AppLater)
-			return nil
+			return a.applyCredentials(cmd.Context(), sec)
 		},
 	}
+	a.loginFlags(cmd)
+	a.kubeFlag(cmd)
+	return cmd
 }
 
 func randomSecret() string {

@@ -169,4 +169,7 @@ func isURL(s string) bool {
 type Secrets struct {
 	DBPassword       string `yaml:"dbPassword"`
 	StorageSecretKey string `yaml:"storageSecretKey"`
+	// ServerKey encrypts the credentials the server stores (base64, 32
+	// bytes); made once by deploy app and never rotated.
+	ServerKey string `yaml:"serverKey"`
 }

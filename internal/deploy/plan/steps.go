@@ -21,9 +21,6 @@ const (
 	App   Target = "app"
 )
 
-// AppLater is why the web-system steps do not run yet.
-const AppLater = "the web system is installed by the Helm chart charts/kamonohashi, which comes in the next part of the deploy tool"
-
 // Bundle is the k3s air-gap bundle on the control host, when there is one.
 type Bundle struct {
 	Binary string // k3s
@@ -87,13 +84,11 @@ func (p Planner) NodeConf(joined []string) (steps []Step, joining []config.Host)
 	return append(steps, p.joinNodes(joining)...), joining
 }
 
-// Clean is the plan of clean app|infra|all. Data under the NFS path and the
-// web system's database files are kept.
+// Clean is the hosts' part of clean infra|all (the web system is removed
+// from the cluster, not the hosts). Data under the NFS path and the web
+// system's database files are kept.
 func (p Planner) Clean(t Target) []Step {
 	var steps []Step
-	if t == All || t == App {
-		steps = append(steps, Step{Host: p.Inv.Kamonohashi().Name, Name: "remove the web system (Helm release)", Later: AppLater})
-	}
 	if t == All || t == Infra {
 		for _, h := range p.Inv.Nodes() {
 			steps = append(steps, p.removeK3s(h, "k3s-agent"))
@@ -107,11 +102,17 @@ func (p Planner) Clean(t Target) []Step {
 const JoinedNodesCommand = `command -v k3s >/dev/null 2>&1 || exit 3
 k3s kubectl get nodes -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}'`
 
+// PostgresDir holds PostgreSQL's files on the kamonohashi host (the
+// chart's hostPath).
+const PostgresDir = "/var/lib/kamonohashi/postgresql"
+
+// app is the hosts' part of deploy app: PostgreSQL's directory on the
+// kamonohashi host, owner-only. The chart is applied to the cluster after.
 func (p Planner) app() []Step {
-	kqi := p.Inv.Kamonohashi().Name
 	return []Step{
-		{Host: kqi, Name: "secrets of the web system (namespace " + p.Settings.Kamonohashi.Namespace + ")", Later: AppLater},
-		{Host: kqi, Name: "web system and PostgreSQL pinned to " + kqi, Later: AppLater},
+		{Host: p.Inv.Kamonohashi().Name, Name: "PostgreSQL directory " + PostgresDir,
+			Check: fmt.Sprintf("test -d %s && test \"$(stat -c %%a %s)\" = 700", PostgresDir, PostgresDir),
+			Act:   fmt.Sprintf("mkdir -p %s && chmod 0700 %s", PostgresDir, PostgresDir)},
 	}
 }
 
