@@ -5,7 +5,7 @@
 // the screens change and records what they sent. Tenants, menus and the
 // account stay real.
 import type { Page, Route } from '@playwright/test'
-import type { Sent } from './jobsMock'
+import { sentOf, type Sent } from './jobsMock'
 
 type Json = Record<string, unknown>
 type Answer = { status: number; json?: unknown; text?: string }
@@ -75,9 +75,9 @@ export class ClusterMock {
     container('preproc-7-klmno', 1, 'cpu-node-01', { containerType: 3, cpu: 8, memory: 32, gpu: 0 }),
     container('training-13-pqrst', 2, null, { gpu: 4 }),
   ]
-  histories = {
+  histories: Record<'jobs' | 'containers', { count: number; startDate: string | null; endDate: string | null }> = {
     jobs: { count: 1234, startDate: '2025-04-01T00:00:00Z', endDate: '2026-01-02T00:00:00Z' },
-    containers: { count: 0, startDate: null as string | null, endDate: null as string | null },
+    containers: { count: 0, startDate: null, endDate: null },
   }
   /** busyNodes: names whose delete answers 409 (containers run on them). */
   busyNodes = new Set(['gpu-node-01'])
@@ -94,17 +94,10 @@ export class ClusterMock {
   }
 
   private async handle(route: Route) {
-    const req = route.request()
-    const url = new URL(req.url())
-    let body: Json | null = null
-    try {
-      body = req.postData() ? (JSON.parse(req.postData() as string) as Json) : null
-    } catch {
-      body = null
-    }
-    const path = decodeURIComponent(url.pathname.replace(/^\/api\/v2/, ''))
-    this.sent.push({ method: req.method(), path, query: url.searchParams, body })
-    const r = this.answer(req.method(), path, body)
+    const sent = sentOf(route)
+    sent.path = decodeURIComponent(sent.path)
+    this.sent.push(sent)
+    const r = this.answer(sent.method, sent.path, sent.body)
     if (r.text != null) return route.fulfill({ status: r.status, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: r.text })
     return route.fulfill({ status: r.status, headers: { 'Content-Type': 'application/json' }, body: r.json === undefined ? '' : JSON.stringify(r.json) })
   }
