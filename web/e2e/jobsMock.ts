@@ -49,6 +49,19 @@ export function job(id: number, kind: 'training' | 'inference', name: string, st
   }
 }
 
+/** sentOf reads what a request sent: method, path below /api/vN, query and JSON body. */
+export function sentOf(route: Route): Sent {
+  const req = route.request()
+  const url = new URL(req.url())
+  let body: Json | null = null
+  try {
+    body = req.postData() ? (JSON.parse(req.postData() as string) as Json) : null
+  } catch {
+    body = null
+  }
+  return { method: req.method(), path: url.pathname.replace(/^\/api\/v[12]/, ''), query: url.searchParams, body }
+}
+
 function err(status: number, title: string, detail?: string) {
   return { status, json: { type: 'about:blank', title, status, detail } }
 }
@@ -101,17 +114,9 @@ export class JobsMock {
   }
 
   private async handle(route: Route) {
-    const req = route.request()
-    const url = new URL(req.url())
-    let body: Json | null = null
-    try {
-      body = req.postData() ? (JSON.parse(req.postData() as string) as Json) : null
-    } catch {
-      body = null
-    }
-    const path = url.pathname.replace(/^\/api\/v[12]/, '')
-    this.sent.push({ method: req.method(), path, query: url.searchParams, body })
-    const r = this.answer(req.method(), path, url.searchParams, body)
+    const { method, path, query, body } = sentOf(route)
+    this.sent.push({ method, path, query, body })
+    const r = this.answer(method, path, query, body)
     if ('sse' in r) {
       return route.fulfill({ status: 200, headers: { 'Content-Type': 'text/event-stream' }, body: r.sse })
     }

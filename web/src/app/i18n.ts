@@ -11,8 +11,9 @@ import { account } from '@/features/account/locale'
 import { admin } from '@/features/admin/locale'
 import { job } from '@/features/job/locale'
 import { preprocessing } from '@/features/preprocessing/locale'
+import { cluster } from '@/features/cluster/locale'
 
-const parts = { common, login, dashboard, data, dataset, account, admin, job, preprocessing }
+const parts = { common, login, dashboard, data, dataset, account, admin, job, preprocessing, cluster }
 
 type Part = { ja: object; en: object }
 function pick(lang: 'ja' | 'en') {

@@ -5,6 +5,7 @@ import { routes as accountRoutes } from '@/features/account/routes'
 import { routes as adminRoutes } from '@/features/admin/routes'
 import { routes as jobRoutes } from '@/features/job/routes'
 import { routes as preprocessingRoutes } from '@/features/preprocessing/routes'
+import { routes as clusterRoutes } from '@/features/cluster/routes'
 
 const routes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: () => import('@/features/login/LoginView.vue'), meta: { public: true } },
@@ -19,6 +20,7 @@ const routes: RouteRecordRaw[] = [
       ...adminRoutes,
       ...jobRoutes,
       ...preprocessingRoutes,
+      ...clusterRoutes,
       { path: ':rest(.*)*', name: 'not-found', component: () => import('@/components/NotFoundView.vue') },
     ],
   },
