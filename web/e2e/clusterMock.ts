@@ -71,7 +71,7 @@ export class ClusterMock {
   quotas: Record<number, { cpu: number; memory: number; gpu: number }> = { 1: { cpu: 16, memory: 64, gpu: 2 }, 2: { cpu: 0, memory: 0, gpu: 0 } }
   containers: MockContainer[] = [
     container('training-12-abcde', 1, 'gpu-node-01', { cpu: 4, memory: 16, gpu: 1 }),
-    container('notebook-3-fghij', 2, 'gpu-node-01', { containerType: 5, cpu: 2, memory: 8, gpu: 1, createdBy: 'alice' }),
+    container('notebook-3-fghij', 2, 'gpu-node-01', { containerType: 4, cpu: 2, memory: 8, gpu: 1, createdBy: 'alice' }),
     container('preproc-7-klmno', 1, 'cpu-node-01', { containerType: 3, cpu: 8, memory: 32, gpu: 0 }),
     container('training-13-pqrst', 2, null, { gpu: 4 }),
   ]
@@ -192,8 +192,8 @@ export class ClusterMock {
       if (method === 'GET' && m[4] === '/log') return { status: 200, text: `start ${c.name}\nepoch 1 loss=0.9\nepoch 2 loss=0.4\n` }
       if (method === 'GET' && m[4] === '/events') {
         return ok([
-          { tenantId, tenantName: c.tenantName, containerName: c.name, message: `Successfully assigned to ${c.nodeName}`, details: 'Scheduled', isError: false, firstTimestamp: at, lastTimestamp: at },
-          { tenantId, tenantName: c.tenantName, containerName: c.name, message: 'Back-off pulling image', details: 'BackOff', isError: true, firstTimestamp: at, lastTimestamp: at },
+          { time: at, error: false, reason: 'Scheduled', message: `Successfully assigned to ${c.nodeName}` },
+          { time: at, error: true, reason: 'BackOff', message: 'Back-off pulling image' },
         ])
       }
       if (method === 'GET') return ok(m[2] ? c : (({ tenantId: _i, tenantName: _n, displayName: _d, ...x }) => x)(c))

@@ -54,7 +54,8 @@ export function containerPath(c: { name: string; tenantId?: number | null }): st
   return c.tenantId != null ? `/api/v2/admin/resource/containers/${c.tenantId}/${name}` : `/api/v2/tenant/resource/containers/${name}`
 }
 
-const containerTypes = ['unknown', 'training', 'tensorBoard', 'preprocessing', 'inference', 'notebook'] as const
+// The server's ContainerType numbers (GET /admin/resource/container-types).
+const containerTypes = ['unknown', 'training', 'tensorBoard', 'preprocessing', 'notebook', 'inference', 'evaluation'] as const
 
 /** containerType names a ContainerType value in the current language. */
 export function containerType(n: number): string {

@@ -19,6 +19,7 @@ const ja = {
     preprocessing: '前処理',
     inference: '推論',
     notebook: 'ノートブック',
+    evaluation: '評価',
   },
   node: {
     title: 'ノード管理',
@@ -168,6 +169,7 @@ const en: Messages<typeof ja> = {
     preprocessing: 'Preprocessing',
     inference: 'Inference',
     notebook: 'Notebook',
+    evaluation: 'Evaluation',
   },
   node: {
     title: 'Nodes',

@@ -122,16 +122,12 @@ export interface TenantResource extends Usage {
   displayName: string
 }
 
-/** ContainerEvent: a Kubernetes event of a container (Infos.ContainerEventInfo). */
+/** ContainerEvent: something that happened to a container, as the runner reports it (the jobs' events). */
 export interface ContainerEvent {
-  tenantId?: number
-  tenantName?: string
-  containerName?: string
+  time: string
+  error: boolean
+  reason: string
   message: string
-  details: string
-  isError: boolean
-  firstTimestamp: string | null
-  lastTimestamp: string | null
 }
 
 /** HistoryMetadata: how many history rows there are and over which dates (ResourceApiModels.HistoryMetadataOutputModel). */
