@@ -25,7 +25,12 @@ type jobEnv struct {
 }
 
 func newJobEnv(t *testing.T, engine string, files map[string]string) jobEnv {
-	e := newEnvWith(t, engine, "dir", func(c *config.Config) { c.RunnerCPU, c.RunnerMemory, c.GPUs = 4, 8, "2" })
+	return setupJobs(t, newEnvWith(t, engine, "dir", func(c *config.Config) { c.RunnerCPU, c.RunnerMemory, c.GPUs = 4, 8, "2" }),
+		files)
+}
+
+// setupJobs gives server e a git repository of files, a data and a dataset.
+func setupJobs(t *testing.T, e *env, files map[string]string) jobEnv {
 	admin := e.admin(t)
 	base := t.TempDir()
 	commit := gitRepo(t, base, "team", "model", files)

@@ -71,6 +71,7 @@ type runIn struct {
 	GPU            int               `json:"gpu"`
 	Tags           []string          `json:"tags,omitempty"`
 	Zip            bool              `json:"zip,omitempty"`
+	Partition      string            `json:"partition,omitempty"`
 }
 
 func makeRun(name string, dataset int64, entry string) runIn {
