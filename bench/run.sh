@@ -86,3 +86,6 @@ bench/jobapi.sh
 
 echo
 bench/kqi.sh
+
+echo
+bench/deploy.sh

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -15,10 +14,12 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/kamonohashi-go/kamonohashi/internal/deploy/config"
 	"github.com/kamonohashi-go/kamonohashi/internal/kubetest"
@@ -27,22 +28,34 @@ import (
 // useNamespace gives the configured web system its own namespace.
 func useNamespace(t *testing.T, tl *Tool, ns string) {
 	t.Helper()
+	editSettings(t, tl, "namespace: kqi-system", "namespace: "+ns)
+}
+
+// editSettings replaces old by new in settings.yaml; old must be there.
+func editSettings(t *testing.T, tl *Tool, old, new string) {
+	t.Helper()
 	path := filepath.Join(tl.Dir, "conf", config.SettingsFile)
 	data, _ := os.ReadFile(path)
-	edited := strings.Replace(string(data), "namespace: kqi-system", "namespace: "+ns, 1)
+	edited := strings.Replace(string(data), old, new, 1)
 	if edited == string(data) {
-		t.Fatalf("no namespace in settings:\n%s", data)
+		t.Fatalf("no %q in settings:\n%s", old, data)
 	}
 	if err := os.WriteFile(path, []byte(edited), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func TestDeployAppIntoTheTestCluster(t *testing.T) {
+// controlPlane is the test control plane (KQI_TEST_KUBECONFIG): its
+// config, a client and the kubeconfig file the tool is given.
+func controlPlane(t *testing.T) (*rest.Config, kubernetes.Interface, string) {
+	t.Helper()
 	cfg := kubetest.Config(t)
-	kc := kubetest.Client(t, cfg)
-	kubeconfig := os.Getenv(kubetest.KubeconfigEnv)
-	ns := fmt.Sprintf("kqi-deploy-%d", time.Now().UnixNano()%1e6)
+	return cfg, kubetest.Client(t, cfg), os.Getenv(kubetest.KubeconfigEnv)
+}
+
+func TestDeployAppIntoTheTestCluster(t *testing.T) {
+	_, kc, kubeconfig := controlPlane(t)
+	ns := kubetest.Unique("kqi-deploy-")
 	ctx := context.Background()
 
 	tl := NewTool(t, bin, "en_US.UTF-8")
@@ -50,39 +63,13 @@ func TestDeployAppIntoTheTestCluster(t *testing.T) {
 		t.Fatalf("configure: exit %d\n%s", code, out)
 	}
 	useNamespace(t, tl, ns)
-	term := tl.Start(t, withPasswords, "deploy", "app", "-k", "-K", "--kubeconfig", kubeconfig)
-	term.Expect("Admin Password")
-	term.Send("12345678")
-	term.Expect("the password must not be digits only")
-	term.Expect("Admin Password")
-	term.Send(AdminOK)
-	code, out := term.Wait()
-	if code != 0 {
-		t.Fatalf("deploy app: exit %d\n%s", code, out)
-	}
-	for _, want := range []string{"host1: PostgreSQL directory /var/lib/kamonohashi/postgresql ...", "web system applied: revision 1", "access URL: http://host1/"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("deploy app output lacks %q:\n%s", want, out)
-		}
-	}
-
-	dep, err := kc.AppsV1().Deployments(ns).Get(ctx, "kamonohashi", metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := dep.Spec.Template.Spec.NodeSelector["kubernetes.io/hostname"]; got != "host1" {
-		t.Errorf("server nodeSelector = %q, want host1", got)
-	}
+	deployAppAtPrompt(t, tl, kubeconfig, "host1")
+	dep := pinnedServer(t, kc, ns, "host1")
 	c := dep.Spec.Template.Spec.Containers[0]
 	for _, want := range []string{"--runner=kubernetes", "--kube-service-account=" + ns + "/kamonohashi", "--kube-nfs-path=/var/lib/kamonohashi/nfs"} {
 		if !strings.Contains(strings.Join(c.Args, " "), want) {
 			t.Errorf("server args %v lack %s", c.Args, want)
 		}
-	}
-	sts, err := kc.AppsV1().StatefulSets(ns).Get(ctx, "kamonohashi-postgresql", metav1.GetOptions{})
-	if err != nil || sts.Spec.Template.Spec.NodeSelector["kubernetes.io/hostname"] != "host1" ||
-		sts.Spec.Template.Spec.Volumes[0].HostPath.Path != "/var/lib/kamonohashi/postgresql" {
-		t.Errorf("PostgreSQL StatefulSet: %v (%v)", sts, err)
 	}
 	for _, get := range map[string]func() error{
 		"Service kamonohashi": func() error {
@@ -112,7 +99,7 @@ func TestDeployAppIntoTheTestCluster(t *testing.T) {
 	}
 
 	// A re-run: the admin password is not asked again, nothing changes.
-	out, code = tl.Run(t, withPasswords, "deploy", "app", "-k", "-K", "--kubeconfig", kubeconfig)
+	out, code := tl.Run(t, withPasswords, "deploy", "app", "-k", "-K", "--kubeconfig", kubeconfig)
 	if code != 0 || !strings.Contains(out, "nothing to change: the web system is installed as configured (revision 1)") ||
 		!strings.Contains(out, "PostgreSQL directory /var/lib/kamonohashi/postgresql ... already done") {
 		t.Errorf("re-run: exit %d\n%s", code, out)
@@ -146,6 +133,49 @@ func TestDeployAppIntoTheTestCluster(t *testing.T) {
 		}
 	}
 	_ = kc.CoreV1().Namespaces().Delete(ctx, ns, metav1.DeleteOptions{})
+}
+
+// deployAppAtPrompt runs deploy app into the cluster of kubeconfig, typing
+// a digits-only admin password (refused) and then AdminOK at the prompt; it
+// checks that PostgreSQL's directory is on host and returns the output.
+func deployAppAtPrompt(t *testing.T, tl *Tool, kubeconfig, host string) string {
+	t.Helper()
+	term := tl.Start(t, withPasswords, "deploy", "app", "-k", "-K", "--kubeconfig", kubeconfig)
+	term.Expect("Admin Password")
+	term.Send("12345678")
+	term.Expect("the password must not be digits only")
+	term.Expect("Admin Password")
+	term.Send(AdminOK)
+	code, out := term.Wait()
+	if code != 0 {
+		t.Fatalf("deploy app: exit %d\n%s", code, out)
+	}
+	for _, want := range []string{host + ": PostgreSQL directory /var/lib/kamonohashi/postgresql ...", "web system applied: revision 1", "access URL: http://" + host + "/"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("deploy app output lacks %q:\n%s", want, out)
+		}
+	}
+	return out
+}
+
+// pinnedServer is the server Deployment; it and PostgreSQL (with its
+// hostPath) must be pinned to host.
+func pinnedServer(t *testing.T, kc kubernetes.Interface, ns, host string) *appsv1.Deployment {
+	t.Helper()
+	ctx := context.Background()
+	dep, err := kc.AppsV1().Deployments(ns).Get(ctx, "kamonohashi", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := dep.Spec.Template.Spec.NodeSelector["kubernetes.io/hostname"]; got != host {
+		t.Errorf("server nodeSelector = %q, want %s", got, host)
+	}
+	sts, err := kc.AppsV1().StatefulSets(ns).Get(ctx, "kamonohashi-postgresql", metav1.GetOptions{})
+	if err != nil || sts.Spec.Template.Spec.NodeSelector["kubernetes.io/hostname"] != host ||
+		sts.Spec.Template.Spec.Volumes[0].HostPath.Path != "/var/lib/kamonohashi/postgresql" {
+		t.Errorf("PostgreSQL StatefulSet not on %s's hostPath: %v (%v)", host, sts, err)
+	}
+	return dep
 }
 
 func errOf[T any](_ T, err error) error { return err }

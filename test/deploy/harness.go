@@ -106,10 +106,11 @@ func RepoRoot() (string, error) { return filepath.Abs("../..") }
 
 // Tool runs the binary with a fresh working directory per test.
 type Tool struct {
-	Bin string
-	Dir string // KAMONOHASHI_DEPLOY_DIR
-	Log string // KAMONOHASHI_DEPLOY_LOG_DIR
-	Env []string
+	Bin   string
+	hosts string // the hosts file the tool resolves names with
+	Dir   string // KAMONOHASHI_DEPLOY_DIR
+	Log   string // KAMONOHASHI_DEPLOY_LOG_DIR
+	Env   []string
 }
 
 // NewTool gives a test its own working and log directories, a hosts file
@@ -125,13 +126,27 @@ func NewTool(t *testing.T, bin, lang string) *Tool {
 	if err := os.WriteFile(hosts, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tl := &Tool{Bin: bin, Dir: filepath.Join(tmp, "deploy"), Log: filepath.Join(tmp, "log")}
+	tl := &Tool{Bin: bin, hosts: hosts, Dir: filepath.Join(tmp, "deploy"), Log: filepath.Join(tmp, "log")}
 	tl.Env = []string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + tmp, "LANG=" + lang, "TERM=dumb",
 		"KAMONOHASHI_DEPLOY_DIR=" + tl.Dir, "KAMONOHASHI_DEPLOY_LOG_DIR=" + tl.Log,
 		"KAMONOHASHI_DEPLOY_TEST_HOSTS_FILE=" + hosts, "KAMONOHASHI_DEPLOY_TEST_ALLOW_LOOPBACK=1",
 	}
 	return tl
+}
+
+// AddNames makes names resolve to the loopback hosts too (names of the
+// test's own, e.g. for nodes in a shared control plane).
+func (tl *Tool) AddNames(t *testing.T, names ...string) {
+	t.Helper()
+	f, err := os.OpenFile(tl.hosts, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, n := range names {
+		fmt.Fprintf(f, "127.0.0.1 %s\n", n)
+	}
 }
 
 // Run runs the tool with extra environment and returns its combined output

@@ -328,10 +328,14 @@ func (a *app) updateCmd() *cobra.Command {
 	nodeConf := &cobra.Command{
 		Use:   "node-conf",
 		Short: "Join the compute nodes added to the inventory, without touching the others",
-		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return a.nodeConf(cmd.Context(), rf) },
+		Long: `node-conf asks the cluster which nodes it has (k3s on the master over SSH,
+or the API of --kubeconfig) and runs the NFS client and join steps only on
+the inventory's hosts it lacks; the master is contacted for its join token.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.nodeConf(cmd.Context(), rf) },
 	}
 	a.loginFlags(nodeConf)
+	a.kubeFlag(nodeConf)
 	rf.add(nodeConf)
 	cmd.AddCommand(app, nodeConf)
 	return cmd
@@ -342,27 +346,11 @@ func (a *app) nodeConf(ctx context.Context, rf runFlags) error {
 	if err != nil {
 		return err
 	}
-	d, err := a.dialer()
+	joined, err := a.joinedNodes(ctx, inv, s)
 	if err != nil {
 		return err
 	}
-	m := inv.Master()
-	mc := connect(ctx, d, inv, []config.Host{m})
-	defer mc.Close()
-	if err := a.report(mc, false); err != nil {
-		return err
-	}
-	res, err := mc.clients[m.Name].Sudo(ctx, plan.JoinedNodesCommand, nil)
-	if err != nil {
-		return err
-	}
-	switch {
-	case res.Exit == 3:
-		return fmt.Errorf("%s: k3s is not installed; run `deploy infra` first", m.Name)
-	case !res.OK():
-		return fmt.Errorf("%s: list the cluster's nodes: %s", m.Name, strings.TrimSpace(res.Stderr))
-	}
-	steps, joining := plan.Planner{Inv: inv, Settings: s, Bundle: plan.FindBundle(a.paths.Bundle())}.NodeConf(strings.Fields(res.Stdout))
+	steps, joining := plan.Planner{Inv: inv, Settings: s, Bundle: plan.FindBundle(a.paths.Bundle())}.NodeConf(joined)
 	if len(joining) == 0 {
 		a.say("nothing to change: every host of the inventory has joined the cluster")
 		return nil
@@ -372,7 +360,40 @@ func (a *app) nodeConf(ctx context.Context, rf runFlags) error {
 		names[i] = h.Name
 	}
 	a.say("joining: %s (nodes already in the cluster and their jobs are not touched)", strings.Join(names, ", "))
-	return a.execute(ctx, inv, append([]config.Host{m}, joining...), steps, rf)
+	return a.execute(ctx, inv, append([]config.Host{inv.Master()}, joining...), steps, rf)
+}
+
+// joinedNodes are the cluster's node names: from the API of --kubeconfig,
+// else from k3s on the master over SSH.
+func (a *app) joinedNodes(ctx context.Context, inv config.Inventory, s config.Settings) ([]string, error) {
+	if a.kubeconfig != "" {
+		k, err := a.kube(ctx, inv, s)
+		if err != nil {
+			return nil, err
+		}
+		return k.NodeNames(ctx)
+	}
+	d, err := a.dialer()
+	if err != nil {
+		return nil, err
+	}
+	m := inv.Master()
+	mc := connect(ctx, d, inv, []config.Host{m})
+	defer mc.Close()
+	if err := a.report(mc, false); err != nil {
+		return nil, err
+	}
+	res, err := mc.clients[m.Name].Sudo(ctx, plan.JoinedNodesCommand, nil)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case res.Exit == 3:
+		return nil, fmt.Errorf("%s: k3s is not installed; run `deploy infra` first", m.Name)
+	case !res.OK():
+		return nil, fmt.Errorf("%s: list the cluster's nodes: %s", m.Name, strings.TrimSpace(res.Stderr))
+	}
+	return strings.Fields(res.Stdout), nil
 }
 
 func (a *app) credentialsCmd() *cobra.Command {

@@ -254,3 +254,16 @@ func (c *Cluster) writeRecord(ctx context.Context, rec Record) error {
 
 // ErrNoDatabasePod is returned when PostgreSQL is not running to change its password.
 var ErrNoDatabasePod = errors.New("the PostgreSQL pod is not running")
+
+// NodeNames lists the cluster's nodes by name.
+func (c *Cluster) NodeNames(ctx context.Context) ([]string, error) {
+	nodes, err := c.Client.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("list the cluster's nodes: %w", err)
+	}
+	names := make([]string, len(nodes.Items))
+	for i, n := range nodes.Items {
+		names[i] = n.Name
+	}
+	return names, nil
+}
