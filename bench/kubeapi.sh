@@ -26,6 +26,8 @@ trap cleanup EXIT
 kubeconfig=$(scripts/test-kube.sh start)
 scripts/test-kube.sh nodes "$nodes" 8 bench-gpu
 KAMONOHASHI_ADMIN_PASSWORD=bench-pass-1 KAMONOHASHI_RUNNER=kubernetes KUBECONFIG="$kubeconfig" \
+	KAMONOHASHI_KUBE_NFS_SERVER=nfs.example.test KAMONOHASHI_KUBE_NFS_PATH=/exports/kamonohashi \
+	KAMONOHASHI_KUBE_HELPER_IMAGE=registry.example.test/kamonohashi:bench \
 	"$bin" server --addr "127.0.0.1:$port" --data-dir "$work/data" --log-level warn >"$work/server.log" 2>&1 &
 pid=$!
 for _ in $(seq 300); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done

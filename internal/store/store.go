@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -34,6 +35,10 @@ type DB struct {
 	*sqlx.DB
 	Dialect Dialect
 	stmts   *stmtCache // SQLite only: pgx caches prepared statements itself
+	// writes (SQLite only) queues write transactions here, in order, rather
+	// than in SQLite's busy handler, which sleeps in growing steps and made
+	// bursts of job submissions wait far longer than their work.
+	writes *sync.Mutex
 }
 
 // SQLiteFile is the database file name inside the data directory.
@@ -48,6 +53,7 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 			return nil, fmt.Errorf("connect to postgres: %w", err)
 		}
 		db.SetMaxOpenConns(20)
+		db.SetMaxIdleConns(20) // the default 2 would reconnect under any concurrency
 		return &DB{DB: db, Dialect: Postgres}, nil
 	}
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
@@ -73,7 +79,10 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	return &DB{DB: db, Dialect: SQLite, stmts: newStmtCache(db)}, nil
+	// Each new connection re-runs the pragmas and re-prepares its
+	// statements: keep them rather than the default 2 idle ones.
+	db.SetMaxIdleConns(32)
+	return &DB{DB: db, Dialect: SQLite, stmts: newStmtCache(db), writes: &sync.Mutex{}}, nil
 }
 
 // Close closes the cached statements and the pool.
@@ -106,6 +115,10 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 const maxTxTries = 3
 
 func (db *DB) inTxOnce(ctx context.Context, fn func(tx *Tx) error) error {
+	if db.writes != nil {
+		db.writes.Lock()
+		defer db.writes.Unlock()
+	}
 	stx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

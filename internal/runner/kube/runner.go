@@ -165,7 +165,10 @@ func New(ctx context.Context, cfg *rest.Config, opts Options) (*Runner, error) {
 	}
 	cfg = rest.CopyConfig(cfg)
 	if cfg.QPS == 0 {
-		cfg.QPS, cfg.Burst = 50, 100
+		// A run takes two requests (Job, spec Secret): a burst of 100
+		// submissions a second needs 200 QPS; client-go's default of 5
+		// would queue them behind its own limiter.
+		cfg.QPS, cfg.Burst = 500, 1000
 	}
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {

@@ -2,7 +2,6 @@ package kube
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -11,15 +10,17 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/kamonohashi-go/kamonohashi/internal/runner"
 )
 
-// Submit creates the run's Secrets and its Job, then makes the Job own the
-// Secrets so that deleting it deletes them. A job that no node can take
-// now is queued, not refused: nodes come and go on a cluster, and the
+// Submit creates the run's Job, then its Secrets owned by the Job, so that
+// deleting the Job deletes them: two requests a run, where creating the
+// Secrets first would need a third to make the Job their owner. The pod
+// waits for the spec Secret's volume (the kubelet retries the mount), and
+// the Secrets exist long before an image is pulled. A job that no node can
+// take now is queued, not refused: nodes come and go on a cluster, and the
 // status says what the scheduler answered.
 func (r *Runner) Submit(ctx context.Context, s runner.Spec) error {
 	o, err := r.render(s)
@@ -27,39 +28,28 @@ func (r *Runner) Submit(ctx context.Context, s runner.Spec) error {
 		return fmt.Errorf("kubernetes runner: %w", err)
 	}
 	ns := o.job.Namespace
+	var job *batchv1.Job
+	err = r.retryForbidden(ctx, func() error {
+		var err error
+		job, err = r.client.BatchV1().Jobs(ns).Create(ctx, o.job, metav1.CreateOptions{})
+		return err
+	})
+	if err != nil {
+		return r.submitError(s, err)
+	}
+	owner := []metav1.OwnerReference{{APIVersion: batchv1.SchemeGroupVersion.String(), Kind: "Job",
+		Name: job.Name, UID: job.UID, Controller: ptr(true)}}
 	secrets := []*corev1.Secret{o.secret}
 	if o.pull != nil {
 		secrets = append(secrets, o.pull)
 	}
-	var created []string
-	undo := func() {
-		for _, name := range created {
-			_ = r.client.CoreV1().Secrets(ns).Delete(context.WithoutCancel(ctx), name, metav1.DeleteOptions{})
-		}
-	}
 	for _, sec := range secrets {
-		err := r.retryForbidden(ctx, func() error {
-			_, err := r.client.CoreV1().Secrets(ns).Create(ctx, sec, metav1.CreateOptions{})
-			return err
-		})
-		if err != nil {
-			undo()
+		sec.OwnerReferences = owner
+		if _, err := r.client.CoreV1().Secrets(ns).Create(ctx, sec, metav1.CreateOptions{}); err != nil {
+			bg := metav1.DeletePropagationBackground
+			_ = r.client.BatchV1().Jobs(ns).Delete(context.WithoutCancel(ctx), job.Name,
+				metav1.DeleteOptions{PropagationPolicy: &bg})
 			return r.submitError(s, err)
-		}
-		created = append(created, sec.Name)
-	}
-	job, err := r.client.BatchV1().Jobs(ns).Create(ctx, o.job, metav1.CreateOptions{})
-	if err != nil {
-		undo()
-		return r.submitError(s, err)
-	}
-	// No blockOwnerDeletion: that would need rights on jobs/finalizers.
-	owner, _ := json.Marshal(map[string]any{"metadata": map[string]any{"ownerReferences": []metav1.OwnerReference{{
-		APIVersion: batchv1.SchemeGroupVersion.String(), Kind: "Job", Name: job.Name, UID: job.UID, Controller: ptr(true)}}}})
-	for _, name := range created {
-		if _, err := r.client.CoreV1().Secrets(ns).Patch(ctx, name, types.MergePatchType, owner, metav1.PatchOptions{}); err != nil {
-			// Remove deletes them by name as well; the run goes on.
-			r.log.Warn("secret of job left without owner", "job", s.Key, "secret", name, "error", err)
 		}
 	}
 	return nil
