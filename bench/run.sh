@@ -89,3 +89,7 @@ bench/kqi.sh
 
 echo
 bench/deploy.sh
+echo
+bench/kubesubmit.sh
+echo
+bench/kubeapi.sh
