@@ -6,10 +6,13 @@ package kubetest
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -161,6 +164,26 @@ func Untaint(t testing.TB, c kubernetes.Interface, names []string) {
 			t.Fatalf("untaint node %s: %v", name, err)
 		}
 	}
+}
+
+// LockClusterScoped holds, until the test ends, the right to create and
+// delete the chart's cluster-scoped objects (its ClusterRoles and their
+// binding have fixed names) on this control plane. Tests of different
+// packages run at the same time; without it one package's clean-up would
+// delete the roles another's test relies on.
+func LockClusterScoped(t testing.TB) {
+	t.Helper()
+	sum := sha256.Sum256([]byte(os.Getenv(KubeconfigEnv)))
+	path := filepath.Join(os.TempDir(), "kqi-kubetest-"+hex.EncodeToString(sum[:8])+".lock")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		t.Fatalf("lock %s: %v", path, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		t.Fatalf("lock %s: %v", path, err)
+	}
+	t.Cleanup(func() { f.Close() }) // closing releases the lock
 }
 
 // Eventually polls cond until it holds, failing the test after timeout.

@@ -50,6 +50,7 @@ func editSettings(t *testing.T, tl *Tool, old, new string) {
 func controlPlane(t *testing.T) (*rest.Config, kubernetes.Interface, string) {
 	t.Helper()
 	cfg := kubetest.Config(t)
+	kubetest.LockClusterScoped(t) // the chart's ClusterRoles have fixed names
 	return cfg, kubetest.Client(t, cfg), os.Getenv(kubetest.KubeconfigEnv)
 }
 

@@ -23,6 +23,7 @@ import (
 // namespace ns and applies it with the admin client.
 func applyChartRBAC(t *testing.T, c kubernetes.Interface, ns, sa string) {
 	t.Helper()
+	kubetest.LockClusterScoped(t) // the chart's ClusterRoles have fixed names
 	b, err := os.ReadFile("../../../charts/kamonohashi/templates/rbac.yaml")
 	if err != nil {
 		t.Fatal(err)
