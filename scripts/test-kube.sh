@@ -126,7 +126,9 @@ wait_for() {
 	shift 2
 	for i in $(seq 1 300); do
 		"$@" >/dev/null 2>&1 && return 0
-		pid_of "$name" >/dev/null || break
+		# Only whether it still runs: just after the fork its command line
+		# is still this script's, which pid_of would not recognise.
+		kill -0 "$(cat "$DIR/pids/$name.pid")" 2>/dev/null || break
 		sleep 0.2
 	done
 	tail -n 30 "$DIR/logs/$name.log" >&2 || true
