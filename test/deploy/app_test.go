@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/kamonohashi-go/kamonohashi/internal/deploy/config"
 	"github.com/kamonohashi-go/kamonohashi/internal/kubetest"
+	"github.com/kamonohashi-go/kamonohashi/test/testenv"
 )
 
 // useNamespace gives the configured web system its own namespace.
@@ -185,30 +185,21 @@ func errOf[T any](_ T, err error) error { return err }
 // (KQI_BIN): its command, args and the environment resolved from the
 // Secrets the tool created, with the address, data and storage directories
 // moved to this machine and the database URL pointed at a fresh database
-// of the test PostgreSQL (KQI_TEST_POSTGRES, same user). It then logs in
-// as admin.
+// of the test PostgreSQL (testenv.PostgresURL). It then logs in as admin.
 func serveDeployed(t *testing.T, kc kubernetes.Interface, ns string, c corev1.Container, kubeconfig string) {
-	kqi, pg := os.Getenv("KQI_BIN"), os.Getenv("KQI_TEST_POSTGRES")
-	if kqi == "" || pg == "" {
-		t.Skip("set KQI_BIN (bin/kamonohashi) and KQI_TEST_POSTGRES (postgres://kqi:kqi@127.0.0.1:55432/postgres)")
+	kqi := os.Getenv("KQI_BIN")
+	if kqi == "" || os.Getenv(testenv.PostgresURLEnv) == "" {
+		if os.Getenv(testenv.RequirePostgresEnv) != "" {
+			t.Fatalf("the deployed server needs KQI_BIN and %s", testenv.PostgresURLEnv)
+		}
+		t.Skipf("set KQI_BIN (bin/kamonohashi) and %s to run the deployed server", testenv.PostgresURLEnv)
 	}
 	ctx := context.Background()
 	sec, err := kc.CoreV1().Secrets(ns).Get(ctx, "kamonohashi", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn, err := pgx.Connect(ctx, pg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := strings.ReplaceAll(ns, "-", "_")
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+db); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_, _ = conn.Exec(context.Background(), "DROP DATABASE "+db+" WITH (FORCE)")
-		conn.Close(context.Background())
-	})
+	dbURL := testenv.PostgresURL(t)
 
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -236,8 +227,7 @@ func serveDeployed(t *testing.T, kc kubernetes.Interface, ns string, c corev1.Co
 			v = string(sec.Data[r.SecretKeyRef.Key])
 		}
 		if e.Name == "KAMONOHASHI_DATABASE_URL" {
-			u := strings.TrimSuffix(pg, "/postgres")
-			v = u + "/" + db + "?sslmode=disable"
+			v = dbURL
 		}
 		env = append(env, e.Name+"="+v)
 	}
