@@ -36,9 +36,6 @@ type Step struct {
 	Upload  string
 	// Output keeps Act's trimmed stdout under this name for later steps.
 	Output string
-	// Later says why the step cannot run in this version; a plan holding
-	// such a step is printed but never executed.
-	Later string
 }
 
 // Runner runs a command as root on one host (remote.Client).
@@ -54,18 +51,6 @@ type Outcome struct {
 	Changed int // acted
 	Pending int // dry run: would act
 	Unknown int // dry run: host unreachable or a value not yet known
-	Later   int // not implemented in this version
-}
-
-// Unfinished returns the steps that cannot run in this version.
-func Unfinished(steps []Step) []Step {
-	var out []Step
-	for _, s := range steps {
-		if s.Later != "" {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 // Executor runs plans.
@@ -78,14 +63,11 @@ type Executor struct {
 }
 
 // Run executes steps in order and stops at the first failure, which names
-// the host and the step. A real run refuses a plan with unfinished steps
-// before touching anything.
+// the host and the step. A real run refuses to start unless every host of
+// the plan is connected.
 func (e *Executor) Run(ctx context.Context, steps []Step) (Outcome, error) {
 	var o Outcome
 	if !e.DryRun {
-		if later := Unfinished(steps); len(later) > 0 {
-			return o, fmt.Errorf("%s on %s: %s; nothing was changed", later[0].Name, later[0].Host, later[0].Later)
-		}
 		for _, s := range steps {
 			if e.Hosts[s.Host] == nil {
 				return o, fmt.Errorf("%s: not connected; nothing was changed", s.Host)
@@ -112,8 +94,6 @@ func (e *Executor) Run(ctx context.Context, steps []Step) (Outcome, error) {
 					fmt.Fprintf(e.Out, "      $ %s\n", l)
 				}
 			}
-		case strings.HasPrefix(state, stateLater):
-			o.Later++
 		default:
 			o.Unknown++
 		}
@@ -126,15 +106,11 @@ const (
 	stateChanged = "done"
 	stateRead    = "read"
 	stateWould   = "would run"
-	stateLater   = "not implemented yet"
 	stateNoHost  = "not checked (host not connected)"
 	stateNoValue = "not known yet (an earlier step makes it)"
 )
 
 func (e *Executor) step(ctx context.Context, s Step, values map[string]string) (string, error) {
-	if s.Later != "" {
-		return stateLater + ": " + s.Later, nil
-	}
 	r := e.Hosts[s.Host]
 	if r == nil {
 		return stateNoHost, nil
@@ -223,8 +199,8 @@ func tail(s string) string {
 func (o Outcome) Summary(dryRun bool) string {
 	switch {
 	case dryRun:
-		return fmt.Sprintf("dry run: %d steps would run, %d already done, %d not checked, %d not implemented yet; nothing was changed",
-			o.Pending, o.Done, o.Unknown, o.Later)
+		return fmt.Sprintf("dry run: %d steps would run, %d already done, %d not checked; nothing was changed",
+			o.Pending, o.Done, o.Unknown)
 	case o.Changed == 0:
 		return fmt.Sprintf("nothing to change: all %d steps were already done", o.Done)
 	}
