@@ -187,8 +187,10 @@ type Node struct {
 // Runner runs jobs.
 type Runner interface {
 	// Submit starts a job, or queues it until resources are free. It
-	// returns ErrUnschedulable when no node could ever hold it and
-	// ErrExists when the key was submitted before.
+	// returns ErrExists when the key was submitted before, and may return
+	// ErrUnschedulable when no node could ever hold it (the local runner
+	// does; on a cluster, where nodes come and go, the job queues with the
+	// scheduler's reason instead).
 	Submit(ctx context.Context, s Spec) error
 	// Cancel stops a job and everything it started. A job already ended
 	// is left as it is.
